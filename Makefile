@@ -1,0 +1,33 @@
+# make build: set up .venv if needed, then build the site into output/
+# make test:  set up .venv with the test tools, then run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: build drafts test clean
+
+build: $(STAMP)
+	$(BIN)/digest build
+
+drafts: $(STAMP)
+	$(BIN)/digest build --drafts
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf output output.tmp-* output.old-* .cache .pytest_cache

@@ -1,0 +1,57 @@
+"""Command line: `digest build` (and `python -m generator build`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from jinja2 import TemplateError
+
+from generator import __version__
+from generator.build import build
+from generator.config import CONFIG_NAME, ConfigError, load_config, normalise_base_path
+from generator.output import OutputError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="digest")
+def main() -> None:
+    """Build the AI-in-healthcare news digest as a static site."""
+
+
+@main.command("build")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
+              show_default=True, help="Site settings file; its folder is the site folder.")
+@click.option("--drafts", is_flag=True, help="Include drafts, marked with a 'Draft' badge.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: from site.yml).")
+@click.option("--base-path", help="URL path the site is served under, e.g. /digest/ (overrides site.yml).")
+@click.option("--strict", is_flag=True, help="Treat any warning as an error: report all, write nothing, exit 1.")
+@click.option("--quiet", is_flag=True, help="Print only the summary line and errors.")
+def build_command(config_path: Path, drafts: bool, output: Path | None, base_path: str | None,
+                  strict: bool, quiet: bool) -> None:
+    """Build the site into the output folder, replacing it only when the build is complete."""
+    try:
+        if base_path is not None:
+            base_path = normalise_base_path(base_path)
+        config = load_config(config_path, {"base_path": base_path})
+        report = build(config, output=output, drafts=drafts, strict=strict)
+    except ValueError as exc:
+        _fail(f"--base-path {exc}")
+    except (ConfigError, OutputError) as exc:
+        _fail(str(exc))
+    except TemplateError as exc:
+        where = f"{getattr(exc, 'filename', None) or getattr(exc, 'name', '') or 'template'}"
+        line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+        _fail(f"{where}{line}: {type(exc).__name__}: {exc.message or exc}")
+    for diagnostic in report.diagnostics.items:
+        if not quiet or diagnostic.severity == "error":
+            click.echo(str(diagnostic), err=True)
+    click.echo(report.summary())
+    if strict and report.diagnostics.items:
+        _fail(f"--strict: {len(report.diagnostics.items)} problem(s) reported; output left unchanged")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"digest: error: {message}", err=True)
+    sys.exit(1)

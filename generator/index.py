@@ -1,0 +1,240 @@
+"""The site index: which pages exist, at which paths, listing which articles.
+
+Everything here is decided from the models alone, so the same input always gives the
+same pages, slugs and order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from slugify import slugify
+
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostics
+from generator.model import Article, Topic
+from generator.sources.topics import topic_slug
+
+RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html"}
+NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
+
+
+@dataclass(frozen=True)
+class Entry:
+    article: Article
+    path: str  # folder path relative to the site root, e.g. "2021/01/some-title/"
+    topics: tuple[Topic, ...]
+
+    @property
+    def month_path(self) -> str:
+        return self.path.rsplit("/", 2)[0] + "/"
+
+    @property
+    def primary_topic(self) -> Topic:
+        return self.topics[0] if self.topics else NO_TOPIC
+
+
+@dataclass(frozen=True)
+class TopicListing:
+    topic: Topic
+    entries: tuple[Entry, ...]
+
+    @property
+    def path(self) -> str:
+        return f"topics/{self.topic.slug}/"
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+    entries: tuple[Entry, ...]
+
+    @property
+    def path(self) -> str:
+        return f"{self.year:04d}/{self.month:02d}/"
+
+    @property
+    def label(self) -> str:
+        return datetime(self.year, self.month, 1).strftime("%B %Y")
+
+    @property
+    def groups(self) -> tuple[tuple[Topic, tuple[Entry, ...]], ...]:
+        """Entries grouped by their first topic, in topic display order."""
+        grouped: dict[Topic, list[Entry]] = defaultdict(list)
+        for entry in self.entries:
+            grouped[entry.primary_topic].append(entry)
+        return tuple((topic, tuple(grouped[topic])) for topic in sorted(grouped, key=lambda t: (t.order, t.name)))
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str  # "feed.xml" or "topics/<slug>/feed.xml"
+    id: str
+    title: str
+    page_path: str  # the HTML page the feed mirrors
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # output file, e.g. "page/2/index.html"
+    template: str
+    context: dict = field(hash=False)
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    entries: tuple[Entry, ...]  # listed articles, newest first
+    pages: tuple[Entry, ...]  # standalone pages such as About
+    topics: tuple[TopicListing, ...]
+    months: tuple[Month, ...]  # newest first
+    feeds: tuple[Feed, ...]
+
+
+def newest_first(article: Article):
+    return (-article.date.timestamp(), article.key)
+
+
+def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Topic, ...],
+                diagnostics: Diagnostics, drafts: bool = False) -> SiteIndex:
+    visible = sorted((a for a in articles if drafts or not a.draft), key=newest_first)
+    topic_for = _topic_resolver(taxonomy, diagnostics)
+    listed = [a for a in visible if a.kind == "article"]
+    entries = _place_articles(config, listed, topic_for, diagnostics)
+    pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
+    topics = _topic_listings(entries)
+    return SiteIndex(
+        entries=entries, pages=pages, topics=topics, months=_months(config, entries),
+        feeds=_feeds(config, entries, topics),
+    )
+
+
+def _topic_resolver(taxonomy: tuple[Topic, ...], diagnostics: Diagnostics):
+    by_slug = {t.slug: t for t in taxonomy}
+    by_name = {t.name: t for t in taxonomy}
+    extra_order = max((t.order for t in taxonomy), default=0) + 1
+
+    def resolve(name: str, source: str) -> Topic:
+        if name in by_name:
+            return by_name[name]
+        slug = topic_slug(name)
+        if slug in by_slug:
+            diagnostics.warn(source, f"topic '{name}' shares the slug '{slug}' with '{by_slug[slug].name}'; merged")
+            topic = by_slug[slug]
+        else:
+            topic = by_slug[slug] = Topic(name=name, slug=slug, order=extra_order)
+        by_name[name] = topic
+        return topic
+
+    return resolve
+
+
+def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ...]:
+    """Give each article a path /YYYY/MM/<slug>/; the earliest article keeps a contested slug."""
+    taken: set[str] = set()
+    paths: dict[str, str] = {}
+    for article in sorted(articles, key=lambda a: (a.date.timestamp(), a.key)):
+        local = article.date.astimezone(config.tz)
+        base = f"{local.year:04d}/{local.month:02d}/"
+        paths[article.key] = base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/"
+    return tuple(
+        Entry(article, paths[article.key], tuple(dict.fromkeys(topic_for(n, article.source) for n in article.topics)))
+        for article in articles
+    )
+
+
+def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:
+    taken = set(RESERVED_PAGE_SLUGS)
+    placed = []
+    for page in sorted(pages, key=lambda a: a.key):
+        slug = _unique_slug("", make_slug(page.slug or page.key) or "page", taken, page, diagnostics)
+        placed.append(Entry(page, slug + "/", ()))
+    return tuple(placed)
+
+
+APOSTROPHES = [["'", ""], ["\u2019", ""]]
+
+
+def make_slug(text: str) -> str:
+    return slugify(text, max_length=80, word_boundary=True, replacements=APOSTROPHES)
+
+
+def _slug(article: Article) -> str:
+    return make_slug(article.slug or article.title) or make_slug(article.key) or "item"
+
+
+def _unique_slug(base: str, slug: str, taken: set[str], article: Article, diagnostics: Diagnostics) -> str:
+    candidate, number = slug, 1
+    while base + candidate in taken:
+        number += 1
+        candidate = f"{slug}-{number}"
+    if candidate != slug:
+        diagnostics.warn(article.source, f"slug '{slug}' is already used in /{base}; this page is /{base}{candidate}/")
+    taken.add(base + candidate)
+    return candidate
+
+
+def _topic_listings(entries: tuple[Entry, ...]) -> tuple[TopicListing, ...]:
+    listed: dict[Topic, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        for topic in entry.topics:
+            listed[topic].append(entry)
+    ordered = sorted(listed, key=lambda t: (t.order, t.name.lower()))
+    return tuple(TopicListing(topic, tuple(listed[topic])) for topic in ordered)
+
+
+def _months(config: SiteConfig, entries: tuple[Entry, ...]) -> tuple[Month, ...]:
+    grouped: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        local = entry.article.date.astimezone(config.tz)
+        grouped[(local.year, local.month)].append(entry)
+    return tuple(Month(y, m, tuple(grouped[(y, m)])) for (y, m) in sorted(grouped, reverse=True))
+
+
+def tag_uri(config: SiteConfig, specific: str) -> str:
+    """A permanent id (RFC 4151) that no URL, base path, title or slug change can alter."""
+    return f"tag:{config.id_authority}:{quote(specific, safe='/-._~')}"
+
+
+def _feeds(config: SiteConfig, entries, topics) -> tuple[Feed, ...]:
+    size = config.feed_size
+    site = Feed("feed.xml", tag_uri(config, "feed"), config.title, "", entries[:size])
+    return (site,) + tuple(
+        Feed(listing.path + "feed.xml", tag_uri(config, f"topic/{listing.topic.slug}"),
+             f"{listing.topic.name} · {config.title}", listing.path, listing.entries[:size])
+        for listing in topics
+    )
+
+
+def paginate(entries: tuple[Entry, ...], size: int, base: str) -> list[dict]:
+    """Pages of at most `size` entries: base/, base/page/2/, ... (an empty list still gets page 1)."""
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)] or [()]
+    paths = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
+    return [
+        {
+            "entries": chunk, "number": n + 1, "count": len(chunks), "path": paths[n],
+            "previous": paths[n - 1] if n > 0 else None, "next": paths[n + 1] if n + 1 < len(chunks) else None,
+        }
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+def html_pages(config: SiteConfig, index: SiteIndex) -> list[Page]:
+    """Every HTML page of the site with the context its template needs."""
+    pages = [Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"})
+             for p in paginate(index.entries, config.page_size, "")]
+    pages.append(Page("topics/index.html", "topics.html", {"listings": index.topics}))
+    for listing in index.topics:
+        pages += [Page(p["path"] + "index.html", "topic.html",
+                       {"listing": listing, "pagination": p, "feed_path": listing.path + "feed.xml"})
+                  for p in paginate(listing.entries, config.page_size, listing.path)]
+    pages.append(Page("archive/index.html", "archive.html", {"months": index.months}))
+    pages += [Page(m.path + "index.html", "month.html", {"month": m}) for m in index.months]
+    pages += [Page(e.path + "index.html", "article.html", {"entry": e}) for e in index.entries]
+    pages += [Page(e.path + "index.html", "page.html", {"entry": e}) for e in index.pages]
+    pages.append(Page("404.html", "404.html", {}))
+    return pages

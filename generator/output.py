@@ -1,0 +1,73 @@
+"""Write the site atomically: build beside the target, then swap it in only when complete.
+
+A failed or interrupted build leaves the previous site in place; at most a staging
+folder is left behind, and the next build removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+
+class OutputError(Exception):
+    pass
+
+
+def contained(root: Path, relative: str) -> Path:
+    """The path of `relative` inside `root`, refusing anything that resolves outside it."""
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()) or target == root.resolve():
+        raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+    return target
+
+
+def check_target(target: Path, root: Path, sources: Iterable[Path]) -> None:
+    """Never let a build replace the project or a source folder (`--output .`, `--output content`)."""
+    target = target.resolve()
+    if root.resolve().is_relative_to(target):
+        raise OutputError(f"output folder {target} would replace the site folder; choose another --output")
+    for folder in sources:
+        folder = folder.resolve()
+        if folder.is_relative_to(target) or target.is_relative_to(folder):
+            raise OutputError(f"output folder {target} overlaps the source folder {folder}; choose another --output")
+
+
+def write_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path) -> None:
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=target.parent))
+    try:
+        for relative, data in files.items():
+            path = contained(staging, relative)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for source, relative in static:
+            path = contained(staging, relative)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+        os.chmod(staging, 0o755)
+        _swap(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, target: Path) -> None:
+    if not target.exists():
+        staging.rename(target)
+        return
+    retired = target.with_name(f"{target.name}.old-{os.getpid()}")
+    target.rename(retired)
+    staging.rename(target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _remove_leftovers(target: Path) -> None:
+    for pattern in (f"{target.name}.tmp-*", f"{target.name}.old-*"):
+        for leftover in target.parent.glob(pattern):
+            shutil.rmtree(leftover, ignore_errors=True)

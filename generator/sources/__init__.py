@@ -1,0 +1,80 @@
+"""Read every source document into Article models. Reading never renders."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import replace
+from pathlib import Path
+
+from slugify import slugify
+
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostics, SourceError
+from generator.model import Article, Topic
+from generator.sources.article import build_article
+from generator.sources.document import decode, parse_document
+from generator.sources.topics import load_taxonomy
+
+IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.swo", ".#*", "#*#", "4913", "*.tmp", "*.bak", ".*")
+DATA_SUFFIXES = (".yml", ".yaml")
+
+
+def read_taxonomy(config: SiteConfig, diagnostics: Diagnostics) -> tuple[Topic, ...]:
+    return load_taxonomy(config.root / config.topics_file, config.topics_file, diagnostics)
+
+
+def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[Path]:
+    """Every document under the source folders, in a stable order; hidden files, editor temporaries,
+    data files and links that lead outside the site are passed over."""
+    found = []
+    for folder in config.sources:
+        base = config.root / folder
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            relative = path.relative_to(config.root)
+            if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED_NAMES):
+                continue
+            if path.suffix in DATA_SUFFIXES or not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(config.root):
+                diagnostics.warn(str(relative), "links outside the site folder; skipped")
+                continue
+            found.append(path)
+    return found
+
+
+def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
+              diagnostics: Diagnostics) -> Article:
+    label = str(path.relative_to(config.root))
+    text, lossy = decode(label, path.read_bytes())
+    if lossy:
+        diagnostics.warn(label, "not valid UTF-8; undecodable bytes replaced with U+FFFD")
+    doc = parse_document(label, text)
+    kind = "page" if "pages" in path.relative_to(config.root).parts[1:-1] else "article"
+    return build_article(doc, path, kind, config, taxonomy, diagnostics)
+
+
+def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
+                 progress=lambda items: items) -> list[Article]:
+    articles: list[Article] = []
+    keys: set[str] = set()
+    for path in progress(source_files(config, diagnostics)):
+        try:
+            article = read_file(path, config, taxonomy, diagnostics)
+            articles.append(_with_unique_key(article, keys, diagnostics))
+        except SourceError as error:
+            diagnostics.add(error.diagnostic)
+        except OSError as error:
+            diagnostics.add(SourceError(str(path.relative_to(config.root)), f"cannot read: {error.strerror}").diagnostic)
+    return articles
+
+
+def _with_unique_key(article: Article, keys: set[str], diagnostics: Diagnostics) -> Article:
+    """Feed ids derive from the key, so two documents may never share one; files are read in a
+    stable order, so the first keeps it on every build."""
+    key = article.key
+    if key in keys:
+        key = slugify(str(Path(article.source).with_suffix("")))
+        diagnostics.warn(article.source, f"another document already has the id '{article.key}'; this one uses '{key}'")
+        article = replace(article, key=key)
+    keys.add(key)
+    return article

@@ -1,0 +1,116 @@
+"""Turn one parsed document into an Article, whatever vocabulary it uses.
+
+News items (Smartable format) and writers' posts share one mapping: `excerpt` or
+`summary`, `publishedDateTime` or `date`, `published: false` or `draft: true`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostics
+from generator.model import Article, Image, Provider, Related
+from generator.sources.document import Document
+from generator.sources.fields import FieldReader, clean_text
+from generator.sources.filedates import fallback_date
+from generator.sources.plaintext import parse_plain_text
+from generator.sources.sanitize import markdown_to_html, sanitize_embed
+from generator.sources.topics import match_topics
+from generator.model import Topic
+
+PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+MAX_RELATED = 10
+
+
+def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
+                  taxonomy: tuple[Topic, ...], diagnostics: Diagnostics) -> Article:
+    fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz)
+    featured = (doc.meta or {}).get("featuredContent")
+    title, blocks, body_html = _title_and_body(doc, fields)
+    if not title:
+        title = file.stem
+        diagnostics.warn(doc.path, f"no title; using the file name '{title}'")
+    summary = fields.text("excerpt", "summary") or _first_paragraph(blocks, body_html)
+    date = fields.date("publishedDateTime", "date") or _undated(file, doc.path, diagnostics, warn=kind != "page")
+    topics = fields.string_list("topics")
+    if not topics and kind != "page":
+        topics = _guess_topics(doc.path, title, summary, blocks, body_html, taxonomy, diagnostics)
+    return Article(
+        key=fields.text("id") or file.stem, source=doc.path, kind=kind, title=title, date=date,
+        updated=max(date, fields.date("updatedDateTime", "updated") or date),
+        summary=summary, body_html=body_html, blocks=blocks, topics=topics,
+        provider=_provider(fields, fields.mapping("provider")),
+        image=_image(fields, title), related=_related(fields),
+        source_url=fields.url("webUrl", "originalUrl", "link"),
+        media_type=fields.text("type") or "article",
+        quality=fields.integer("quality"), heat=fields.integer("heat"),
+        featured_html=sanitize_embed(featured) if isinstance(featured, str) else "",
+        draft=fields.boolean("published") is False or fields.boolean("draft") is True,
+        slug=fields.text("slug"),
+    )
+
+
+def _title_and_body(doc: Document, fields: FieldReader):
+    if doc.meta is None:
+        title, blocks = parse_plain_text(doc.body)
+        return title, blocks, ""
+    body_html = markdown_to_html(doc.body) if doc.body.strip() else ""
+    return fields.text("title"), (), body_html
+
+
+def _first_paragraph(blocks, body_html: str) -> str:
+    for block in blocks:
+        if block.kind == "paragraph":
+            return block.text
+    match = PARAGRAPH.search(body_html)
+    return clean_text(TAG.sub("", match.group(1))) if match else ""
+
+
+def _undated(file: Path, label: str, diagnostics: Diagnostics, warn: bool):
+    date, origin = fallback_date(file)
+    if warn:
+        diagnostics.warn(label, f"no date; using the {origin}, {date.isoformat()}")
+    return date
+
+
+def _guess_topics(label, title, summary, blocks, body_html, taxonomy, diagnostics) -> tuple[str, ...]:
+    text = " ".join([title, summary, body_html, *(b.text for b in blocks), *(i for b in blocks for i in b.items)])
+    topics = match_topics(text, taxonomy)
+    diagnostics.warn(label, f"no topics; assigned from keywords: {', '.join(topics) or 'none matched'}")
+    return topics
+
+
+def _provider(fields: FieldReader, value) -> Provider | None:
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        return None
+    name = fields.text("name", mapping=value)
+    return Provider(name=name, domain=fields.text("domain", mapping=value)) if name else None
+
+
+def _image(fields: FieldReader, title: str) -> Image | None:
+    for entry in fields.mappings("images"):
+        url = fields.url("url", mapping=entry)
+        if url:
+            alt = fields.text("alt", "title", mapping=entry) or title
+            return Image(url, fields.integer("width", entry), fields.integer("height", entry), alt)
+    return None
+
+
+def _related(fields: FieldReader) -> tuple[Related, ...]:
+    related = []
+    for entry in fields.mappings("related")[:MAX_RELATED]:
+        title = fields.text("title", mapping=entry)
+        if title:
+            related.append(Related(
+                title=title, summary=fields.text("excerpt", "summary", mapping=entry),
+                date=fields.date("publishedDateTime", "date", mapping=entry),
+                provider=_provider(fields, fields.mapping("provider", entry.get("provider"))),
+                url=fields.url("webUrl", "originalUrl", mapping=entry),
+            ))
+    return tuple(related)

@@ -1,0 +1,70 @@
+"""Split a file into optional YAML front matter and an optional body; the content decides, not the extension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from generator.diagnostics import SourceError
+from generator.yamlload import load_strings
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    meta: dict | None  # None when the file has no front matter
+    body: str
+    body_line: int  # 1-based line number where the body starts
+
+
+def decode(path: str, data: bytes) -> tuple[str, bool]:
+    """Return the text and whether undecodable bytes had to be replaced."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(path, f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
+    if b"\x00" in data:
+        raise SourceError(path, "binary file (contains NUL bytes)")
+    try:
+        text, lossy = data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, lossy = data.decode("utf-8", errors="replace"), True
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text, lossy
+
+
+def parse_document(path: str, text: str) -> Document:
+    lines = text.split("\n")
+    if lines[0].rstrip() != FENCE:
+        return Document(path, None, text, 1)
+    end = _closing_fence(lines)
+    if end is None:
+        raise SourceError(path, "front matter opened with '---' on line 1 is never closed", 1, 1)
+    meta = _load_front_matter(path, "\n".join(lines[1:end]))
+    return Document(path, meta, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _closing_fence(lines: list[str]) -> int | None:
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in (FENCE, "..."):
+            return number
+    return None
+
+
+def _load_front_matter(path: str, source: str) -> dict:
+    try:
+        meta = load_strings(source)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
+        # The parser counts from 0 inside the block; the block starts on the file's line 2.
+        raise SourceError(path, f"YAML: {message}", mark.line + 2 if mark else None, mark.column + 1 if mark else None)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise SourceError(path, f"YAML: {exc}") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise SourceError(path, f"front matter must be a mapping of fields, got a {type(meta).__name__}", 2, 1)
+    return meta

@@ -1,0 +1,168 @@
+"""Coerce untrusted front-matter values to the type each field needs, warning about what is dropped."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, time
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateparser
+
+from generator.diagnostics import Diagnostics
+
+# Characters XML 1.0 forbids (feeds break on them) plus C1 controls; tab and newline are kept.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+SPACES = re.compile(r"\s+")
+MAX_TEXT = 20_000
+TRUTHY = {"true", "yes", "on", "1"}
+FALSY = {"false", "no", "off", "0"}
+
+
+def clean_text(value: str) -> str:
+    """Plain text from a scraped field: entities decoded, controls removed, whitespace folded."""
+    value = html.unescape(value.replace("\\n", " "))
+    return SPACES.sub(" ", CONTROL_CHARS.sub("", value)).strip()
+
+
+def safe_url(value: str) -> str | None:
+    """Only absolute http(s) URLs become links."""
+    value = CONTROL_CHARS.sub("", html.unescape(value)).strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in value for c in ' <>"\n'):
+        return None
+    return value
+
+
+def parse_date(value: str, tz: ZoneInfo) -> datetime | None:
+    """An aware datetime; dates and naive times are read in the site time zone."""
+    value = value.strip()
+    if not value or value.isdigit():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = dateparser.parse(value, default=datetime(2000, 1, 1))
+        except (ValueError, OverflowError):
+            return None
+    if isinstance(parsed, date) and not isinstance(parsed, datetime):
+        parsed = datetime.combine(parsed, time())
+    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+class FieldReader:
+    """Reads fields of one document's front matter; every rejected value is a warning naming the field."""
+
+    def __init__(self, meta: dict, path: str, diagnostics: Diagnostics, tz: ZoneInfo):
+        self.meta, self.path, self.diagnostics, self.tz = meta, path, diagnostics, tz
+
+    def warn(self, field: str, problem: str) -> None:
+        self.diagnostics.warn(self.path, f"field '{field}': {problem}")
+
+    def raw(self, *names: str):
+        for name in names:
+            if self.meta.get(name) is not None:
+                return name, self.meta[name]
+        return names[0], None
+
+    def text(self, *names: str, mapping: dict | None = None) -> str:
+        name, value = self._from(mapping, names)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.warn(name, f"expected text, got a {_kind(value)}; ignored")
+            return ""
+        cleaned = clean_text(value)
+        if len(cleaned) > MAX_TEXT:
+            self.warn(name, f"{len(cleaned):,} characters, cut to {MAX_TEXT:,}")
+            cleaned = cleaned[:MAX_TEXT]
+        return cleaned
+
+    def url(self, *names: str, mapping: dict | None = None) -> str | None:
+        name, value = self._from(mapping, names)
+        text = value if isinstance(value, str) else None
+        if value is None:
+            return None
+        url = safe_url(text) if text is not None else None
+        if url is None:
+            self.warn(name, f"not an http(s) URL: {str(value)[:80]!r}; no link made")
+        return url
+
+    def integer(self, name: str, mapping: dict | None = None) -> int | None:
+        name, value = self._from(mapping, (name,))
+        if value is None:
+            return None
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            self.warn(name, f"expected a whole number, got {str(value)[:40]!r}; ignored")
+            return None
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.meta.get(name)
+        if value is None:
+            return None
+        lowered = str(value).strip().lower()
+        if isinstance(value, str) and lowered in TRUTHY | FALSY:
+            return lowered in TRUTHY
+        self.warn(name, f"expected true or false, got {str(value)[:40]!r}; ignored")
+        return None
+
+    def date(self, *names: str, mapping: dict | None = None) -> datetime | None:
+        name, value = self._from(mapping, names)
+        if value is None:
+            return None
+        parsed = parse_date(value, self.tz) if isinstance(value, str) else None
+        if parsed is None:
+            self.warn(name, f"not a date: {str(value)[:40]!r}; ignored")
+        return parsed
+
+    def string_list(self, name: str) -> tuple[str, ...]:
+        value = self.meta.get(name)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.warn(name, f"expected a list of names, got a {_kind(value)}; ignored")
+            return ()
+        names = [clean_text(v) for v in value if isinstance(v, str) and clean_text(v)]
+        if len(names) != len(value):
+            self.warn(name, "entries that are not names were dropped")
+        return tuple(dict.fromkeys(names))
+
+    def mapping(self, name: str, value=None) -> dict | None:
+        value = self.meta.get(name) if value is None else value
+        if value is None or isinstance(value, dict):
+            return value
+        self.warn(name, f"expected a mapping, got a {_kind(value)}; ignored")
+        return None
+
+    def mappings(self, name: str) -> list[dict]:
+        value = self.meta.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.warn(name, f"expected a list, got a {_kind(value)}; ignored")
+            return []
+        kept = [v for v in value if isinstance(v, dict)]
+        if len(kept) != len(value):
+            self.warn(name, "entries that are not mappings were dropped")
+        return kept
+
+    def _from(self, mapping: dict | None, names: tuple[str, ...]):
+        if mapping is None:
+            return self.raw(*names)
+        for name in names:
+            if mapping.get(name) is not None:
+                return name, mapping[name]
+        return names[0], None
+
+
+def _kind(value) -> str:
+    return {dict: "mapping", list: "list", str: "text"}.get(type(value), type(value).__name__)

@@ -1,0 +1,27 @@
+"""The one place URLs are made, so `base_path` is applied everywhere or nowhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+@dataclass(frozen=True)
+class Urls:
+    origin: str  # "https://org.github.io"
+    base_path: str  # "/digest/"
+
+    def path(self, target: str = "") -> str:
+        """Site-relative target ("topics/ai/") -> URL path under base_path ("/digest/topics/ai/")."""
+        return self.base_path + quote(target.lstrip("/"), safe="/-._~")
+
+    def absolute(self, target: str = "") -> str:
+        return self.origin + self.path(target)
+
+    def rebase_html(self, html: str, absolute: bool = False) -> str:
+        """Root-relative links written in content ("/feed.xml") point inside the site, under base_path."""
+        prefix = (self.origin if absolute else "") + self.base_path
+        return ROOT_RELATIVE.sub(lambda m: m.group(1) + prefix, html)
