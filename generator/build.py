@@ -34,8 +34,12 @@ class BuildReport:
         skipped = f" ({self.skipped} skipped)" if self.skipped else ""
         warnings = len(self.diagnostics.warnings)
         where = f"into {self.output}" if self.written else "(nothing written)"
-        return (f"digest: read {self.read} documents{skipped}, wrote {self.pages} pages and {self.feeds} feeds "
-                f"{where}, {warnings} warning{'s' * (warnings != 1)}, {self.seconds:.2f} s")
+        return (f"digest: read {_count(self.read, 'document')}{skipped}, wrote {_count(self.pages, 'page')} and "
+                f"{_count(self.feeds, 'feed')} {where}, {_count(warnings, 'warning')}, {self.seconds:.2f} s")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 def progress_bar(description: str, show: bool):

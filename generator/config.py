@@ -13,6 +13,7 @@ import yaml
 from generator.yamlload import load_typed
 
 CONFIG_NAME = "site.yml"
+BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
 TAG_AUTHORITY = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,},\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -44,7 +45,9 @@ class SiteConfig:
 
     @property
     def theme_dir(self) -> Path:
-        return self.root / "themes" / self.theme
+        """The site's own copy of the theme, else the one shipped with digest."""
+        own = self.root / "themes" / self.theme
+        return own if own.is_dir() else BUNDLED_THEMES / self.theme
 
     @property
     def output_dir(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from generator import __version__
@@ -13,6 +14,20 @@ from generator.index import Entry, Feed, tag_uri
 from generator.urls import Urls
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LINK_ATTRIBUTES = ("rel", "type", "hreflang", "title", "length")
+
+
+class _Entry(FeedEntry):
+    """feedgen 1.0.0 writes entry links with href only (lkiesow/python-feedgen#135), so a reader
+    could take the source's URL for ours; put rel and type back on each link element."""
+
+    def atom_entry(self, extensions=True):
+        element = super().atom_entry(extensions)
+        for link, written in zip(self.link() or [], element.findall("link")):
+            for attribute in LINK_ATTRIBUTES:
+                if link.get(attribute) and written.get("href") == link["href"]:
+                    written.set(attribute, str(link[attribute]))
+        return element
 
 
 def render_feed(feed: Feed, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> bytes:
@@ -28,7 +43,7 @@ def render_feed(feed: Feed, config: SiteConfig, urls: Urls, entry_html: Callable
     # feedgen would stamp the build time; the newest entry's date keeps an unchanged site's feed identical.
     generator.updated(max((e.article.updated for e in feed.entries), default=EMPTY_FEED_DATE))
     for entry in feed.entries:  # already newest first; feedgen prepends unless told otherwise
-        _add_entry(generator.add_entry(order="append"), entry, config, urls, entry_html)
+        _add_entry(generator.add_entry(_Entry(), order="append"), entry, config, urls, entry_html)
     return generator.atom_str(pretty=True)
 
 

@@ -1,0 +1,49 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.config import SiteConfig, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
+
+
+def shared_dir(*parts: str) -> Path:
+    """A folder of ../shared; CI always has it, so there its absence fails instead of skipping."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must run with ../shared beside the checkout")
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    """A copy of the project's own site (seeds, content, theme, site.yml) in a temp folder."""
+    root = tmp_path / "site"
+    root.mkdir()
+    for folder in ("seeds", "content", "themes"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy2(REPO / "site.yml", root / "site.yml")
+    return root
+
+
+@pytest.fixture
+def site_config(site) -> SiteConfig:
+    return load_config(site / "site.yml")
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def minimal_site(root: Path, **settings) -> SiteConfig:
+    """An empty site using the project's theme, with the given settings."""
+    shutil.copytree(REPO / "themes", root / "themes")
+    (root / "seeds").mkdir(exist_ok=True)
+    return SiteConfig(root=root, **settings)

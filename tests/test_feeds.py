@@ -1,0 +1,96 @@
+"""Atom feeds, read back with feedparser as a subscriber's reader would."""
+
+from dataclasses import replace
+
+import feedparser
+import pytest
+
+from conftest import write
+from generator.build import build
+from generator.config import load_config
+
+
+def build_feeds(config, tmp_path, name="out"):
+    build(config, output=tmp_path / name, show_progress=False)
+    return tmp_path / name
+
+
+def parse(path):
+    feed = feedparser.parse(path.read_bytes())
+    assert feed.bozo == 0, getattr(feed, "bozo_exception", None)
+    return feed
+
+
+def test_site_feed_is_valid_atom_with_the_rfc4287_essentials(site_config, tmp_path):
+    out = build_feeds(site_config, tmp_path)
+    feed = parse(out / "feed.xml")
+    assert feed.version == "atom10"
+    assert feed.feed.id == "tag:digest.example.org,2026:feed"
+    assert feed.feed.title == site_config.title and feed.feed.author
+    links = {link.rel: link.href for link in feed.feed.links}
+    assert links == {"self": "https://example.github.io/digest/feed.xml", "alternate": "https://example.github.io/digest/"}
+    dates = [e.updated_parsed for e in feed.entries]
+    assert dates == sorted(dates, reverse=True), "entries must be newest first"
+    assert feed.feed.updated_parsed == max(dates), "feed updated is the newest entry, not the build time"
+
+
+def test_entries_carry_permanent_ids_absolute_links_and_the_provider(site_config, tmp_path):
+    feed = parse(build_feeds(site_config, tmp_path) / "feed.xml")
+    entry = next(e for e in feed.entries if e.title == "Ethical Considerations in AI-Driven Healthcare")
+    assert entry.id == "tag:digest.example.org,2026:004_5cd5536e1fb50c68"
+    assert entry.author == "News Medical"
+    links = {link.rel: link.href for link in entry.links}
+    assert links["alternate"] == "https://example.github.io/digest/2023/11/ethical-considerations-in-ai-driven-healthcare/"
+    assert links["related"].startswith("https://www.news-medical.net/")
+    assert entry.published_parsed[:5] == (2023, 11, 6, 14, 6)
+    assert entry.summary.startswith("There are a number of ethical concerns")
+    for entry in feed.entries:
+        html = entry.content[0].value
+        assert 'href="/' not in html and 'src="/' not in html, "links inside content must be absolute"
+
+
+def test_drafts_never_reach_a_feed(site_config, tmp_path):
+    out = build_feeds(site_config, tmp_path)
+    for path in out.rglob("feed.xml"):
+        ids = {e.id for e in parse(path).entries}
+        assert not {"tag:digest.example.org,2026:000_18b3b3e0ce09e073", "tag:digest.example.org,2026:002_06d28ed0651d8717"} & ids
+
+
+def test_each_topic_has_a_feed_listing_only_its_stories(site_config, tmp_path):
+    out = build_feeds(site_config, tmp_path)
+    feed = parse(out / "topics" / "ai-ethics" / "feed.xml")
+    assert feed.feed.id == "tag:digest.example.org,2026:topic/ai-ethics"
+    assert {e.title for e in feed.entries} >= {"When AI in healthcare goes wrong, who is responsible?"}
+    assert all(any(t.term == "ai-ethics" for t in e.tags) for e in feed.entries)
+
+
+def test_ids_survive_a_new_url_base_path_title_and_slug(site, tmp_path):
+    before = {e.title: e.id for e in parse(build_feeds(load_config(site / "site.yml"), tmp_path, "a") / "feed.xml").entries}
+    seed = site / "seeds" / "001_66d0eec8100579d4.txt"
+    seed.write_text(seed.read_text().replace('title: "When AI in healthcare goes wrong, who is responsible?"',
+                                             'title: "Retitled story"\nslug: another-slug'))
+    moved = replace(load_config(site / "site.yml"), url="https://news.example.com", base_path="/", title="Renamed digest")
+    after_feed = parse(build_feeds(moved, tmp_path, "b") / "feed.xml")
+    after = {e.title: e.id for e in after_feed.entries}
+    assert "https://news.example.com/2020/09/another-slug/" in {e.link for e in after_feed.entries}
+    assert before.pop("When AI in healthcare goes wrong, who is responsible?") == after.pop("Retitled story")
+    assert before == after
+
+
+def test_control_characters_in_scraped_text_do_not_break_the_feed(tmp_path):
+    from conftest import minimal_site
+    config = minimal_site(tmp_path)
+    write(tmp_path / "seeds" / "x.md", '---\ntitle: "Bad\\vtitle\\u0001 here"\nexcerpt: "a\\x1fb"\n'
+                                        "publishedDateTime: 2021-01-01T00:00:00Z\ntopics: [AI]\n---\n")
+    feed = parse(build_feeds(config, tmp_path) / "feed.xml")
+    assert feed.entries[0].title == "Badtitle here"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example/x", "vbscript:x"])
+def test_only_http_links_reach_the_feed(tmp_path, url):
+    from conftest import minimal_site
+    config = minimal_site(tmp_path)
+    write(tmp_path / "seeds" / "x.md", f"---\ntitle: T\nwebUrl: \"{url}\"\npublishedDateTime: 2021-01-01T00:00:00Z\n---\n")
+    out = build_feeds(config, tmp_path)
+    assert url not in (out / "feed.xml").read_text()
+    assert {link.rel for link in parse(out / "feed.xml").entries[0].links} == {"alternate"}

@@ -1,0 +1,98 @@
+"""The site index: paths, slugs, topics, months, pagination and drafts."""
+
+from datetime import datetime, timezone
+
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostics
+from generator.index import build_index, html_pages, paginate
+from generator.model import Article, Topic
+
+UTC = timezone.utc
+
+
+def article(key, title="A title", when=datetime(2021, 1, 12, 4, 40, tzinfo=UTC), topics=("AI",), **extra):
+    return Article(key=key, source=f"seeds/{key}.txt", kind=extra.pop("kind", "article"), title=title,
+                   date=when, updated=when, topics=topics, **extra)
+
+
+def index_of(articles, taxonomy=(), drafts=False, **settings):
+    diagnostics = Diagnostics()
+    config = SiteConfig(root=__import__("pathlib").Path("/nonexistent"), **settings)
+    return build_index(config, articles, taxonomy, diagnostics, drafts), diagnostics, config
+
+
+def test_articles_live_under_year_month_slug_newest_first():
+    index, _, _ = index_of([article("a", "Older story", datetime(2020, 9, 20, tzinfo=UTC)),
+                            article("b", "Newer story: AI & the NHS", datetime(2021, 1, 12, tzinfo=UTC))])
+    assert [e.path for e in index.entries] == ["2021/01/newer-story-ai-the-nhs/", "2020/09/older-story/"]
+
+
+def test_colliding_slugs_are_resolved_deterministically_with_a_warning():
+    first = article("z-first", "Same title", datetime(2021, 1, 1, tzinfo=UTC))
+    second = article("a-second", "Same title", datetime(2021, 1, 5, tzinfo=UTC))
+    for order in ([first, second], [second, first]):
+        index, diagnostics, _ = index_of(order)
+        paths = {e.article.key: e.path for e in index.entries}
+        assert paths == {"z-first": "2021/01/same-title/", "a-second": "2021/01/same-title-2/"}
+        assert "slug 'same-title' is already used" in str(diagnostics.items[0])
+
+
+def test_titles_that_slugify_to_nothing_fall_back_to_the_key():
+    index, _, _ = index_of([article("007_abc", "!!!"), article("008_def", "\U0001F600\U0001F600")])
+    assert sorted(e.path for e in index.entries) == ["2021/01/007-abc/", "2021/01/008-def/"]
+
+
+def test_non_ascii_titles_get_ascii_slugs():
+    index, _, _ = index_of([article("a", "Ärzte & KI — «Überblick»")])
+    assert index.entries[0].path == "2021/01/arzte-ki-uberblick/"
+
+
+def test_months_are_grouped_in_the_site_timezone():
+    late = article("a", "Late", datetime(2021, 1, 31, 23, 30, tzinfo=UTC))
+    assert index_of([late])[0].months[0].path == "2021/01/"
+    assert index_of([late], timezone="Europe/Paris")[0].months[0].path == "2021/02/"
+    assert index_of([late], timezone="Europe/Paris")[0].entries[0].path.startswith("2021/02/")
+
+
+def test_month_groups_follow_the_first_topic_in_taxonomy_order():
+    taxonomy = (Topic("AI Ethics", "ai-ethics", order=0), Topic("AI", "ai", order=1))
+    index, _, _ = index_of([article("a", "One", topics=("AI",)), article("b", "Two", topics=("AI Ethics", "AI")),
+                            article("c", "Three", topics=())], taxonomy)
+    groups = [(topic.name, [e.article.key for e in entries]) for topic, entries in index.months[0].groups]
+    assert groups == [("AI Ethics", ["b"]), ("AI", ["a"]), ("Other news", ["c"])]
+
+
+def test_topics_outside_the_taxonomy_still_get_listings_and_feeds():
+    index, _, _ = index_of([article("a", topics=("Quantum Medicine",))], (Topic("AI", "ai"),))
+    assert [t.path for t in index.topics] == ["topics/quantum-medicine/"]
+    assert "topics/quantum-medicine/feed.xml" in [f.path for f in index.feeds]
+
+
+def test_drafts_are_left_out_unless_asked_for():
+    items = [article("pub", "Published"), article("dra", "Draft story", draft=True)]
+    assert [e.article.key for e in index_of(items)[0].entries] == ["pub"]
+    assert sorted(e.article.key for e in index_of(items, drafts=True)[0].entries) == ["dra", "pub"]
+    assert all(e.article.key != "dra" for f in index_of(items)[0].feeds for e in f.entries)
+
+
+def test_pagination_paths_and_neighbours():
+    index, _, config = index_of([article(f"k{i:02d}", f"Story {i}") for i in range(45)], page_size=20)
+    pages = paginate(index.entries, 20, "topics/ai/")
+    assert [p["path"] for p in pages] == ["topics/ai/", "topics/ai/page/2/", "topics/ai/page/3/"]
+    assert [len(p["entries"]) for p in pages] == [20, 20, 5]
+    assert (pages[1]["previous"], pages[1]["next"]) == ("topics/ai/", "topics/ai/page/3/")
+    files = {p.path for p in html_pages(config, index)}
+    assert {"index.html", "page/2/index.html", "page/3/index.html", "topics/ai/page/3/index.html"} <= files
+
+
+def test_feeds_hold_the_newest_feed_size_entries():
+    items = [article(f"k{i:02d}", f"Story {i}", datetime(2021, 1, 1 + i, tzinfo=UTC)) for i in range(10)]
+    index, _, _ = index_of(items, feed_size=3)
+    assert [e.article.key for e in index.feeds[0].entries] == ["k09", "k08", "k07"]
+
+
+def test_standalone_pages_get_top_level_paths_and_stay_out_of_listings():
+    about = article("about", "About this digest", kind="page", topics=())
+    index, _, _ = index_of([about, article("a")])
+    assert [p.path for p in index.pages] == ["about/"]
+    assert [e.article.key for e in index.entries] == ["a"]

@@ -1,0 +1,57 @@
+"""Atomic output: a failed build leaves the last good site; nothing is written outside the output folder."""
+
+import pytest
+
+from generator.output import OutputError, check_target, contained, write_site
+
+
+def test_a_complete_build_replaces_the_previous_site(tmp_path):
+    target = tmp_path / "output"
+    write_site({"index.html": b"one", "old.html": b"x"}, [], target)
+    write_site({"index.html": b"two"}, [], target)
+    assert sorted(p.name for p in target.iterdir()) == ["index.html"]
+    assert (target / "index.html").read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"], "no staging folders left behind"
+
+
+def test_a_failed_build_leaves_the_last_good_site_in_place(tmp_path):
+    target = tmp_path / "output"
+    write_site({"index.html": b"good"}, [], target)
+
+    class Exploding(dict):
+        def items(self):
+            yield "a.html", b"partial"
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_site(Exploding(), [], target)
+    assert (target / "index.html").read_bytes() == b"good"
+    assert not (target / "a.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_leftovers_of_an_interrupted_build_are_cleared_next_time(tmp_path):
+    (tmp_path / "output.tmp-abc").mkdir()
+    (tmp_path / "output.old-123").mkdir()
+    write_site({"index.html": b"x"}, [], tmp_path / "output")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+@pytest.mark.parametrize("relative", ["../escape.html", "a/../../escape.html", "/etc/passwd", "."])
+def test_paths_that_resolve_outside_the_output_are_refused(tmp_path, relative):
+    with pytest.raises(OutputError):
+        contained(tmp_path / "site", relative)
+
+
+def test_a_sibling_folder_sharing_a_prefix_is_still_outside(tmp_path):
+    (tmp_path / "site-evil").mkdir()
+    with pytest.raises(OutputError):
+        contained(tmp_path / "site", "../site-evil/x.html")
+
+
+@pytest.mark.parametrize("output", [".", "..", "seeds", "seeds/sub"])
+def test_output_may_not_replace_the_project_or_its_sources(tmp_path, output):
+    root = tmp_path / "project"
+    (root / "seeds").mkdir(parents=True)
+    with pytest.raises(OutputError):
+        check_target(root / output, root, [root / "seeds"])

@@ -1,0 +1,225 @@
+"""Readers: every seed, the whole shared corpus, and the YAML traps."""
+
+import os
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, minimal_site, shared_dir, write
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostics, SourceError
+from generator.model import Topic
+from generator.sources import read_file, read_sources, read_taxonomy, source_files
+
+UTC = timezone.utc
+
+SEEDS = {
+    "000_18b3b3e0ce09e073": ("Study offers data related to physicians' potential liability to use AI in personalized medicine",
+                             datetime(2021, 1, 12, 4, 40, tzinfo=UTC), ("AI",), True),
+    "001_66d0eec8100579d4": ("When AI in healthcare goes wrong, who is responsible?",
+                             datetime(2020, 9, 20, 8, 6, tzinfo=UTC), ("AI Ethics", "AI"), False),
+    "002_06d28ed0651d8717": ("AI revolution in medicine",
+                             datetime(2020, 11, 11, 16, 36, tzinfo=UTC), ("AI Ethics", "AI"), True),
+    "004_5cd5536e1fb50c68": ("Ethical Considerations in AI-Driven Healthcare",
+                             datetime(2023, 11, 6, 14, 6, tzinfo=UTC), ("AI in Healthcare", "AI", "AI Ethics"), False),
+}
+PLAIN_SEED = "003_29565fabe2cba5ab"
+
+
+def read_one(config, path: Path, taxonomy=()):
+    diagnostics = Diagnostics()
+    return read_file(path, config, taxonomy, diagnostics), diagnostics
+
+
+@pytest.mark.parametrize("stem", sorted(SEEDS))
+def test_news_item_seeds_map_their_fields(site_config, stem):
+    article, diagnostics = read_one(site_config, site_config.root / "seeds" / f"{stem}.txt")
+    title, date, topics, draft = SEEDS[stem]
+    assert (article.title, article.date, article.topics, article.draft) == (title, date, topics, draft)
+    assert article.key == stem
+    assert article.provider.name and article.source_url.startswith("https://")
+    assert article.image.url.startswith("https://") and article.image.width and article.image.height
+    assert article.related and all(r.title and r.date for r in article.related)
+    assert diagnostics.items == []
+
+
+def test_secured_blob_is_never_part_of_the_model(site_config):
+    article, _ = read_one(site_config, site_config.root / "seeds" / "000_18b3b3e0ce09e073.txt")
+    assert "58pipK7mvXiz" not in repr(article)
+
+
+def test_plain_text_seed_has_title_headings_list_and_attributions(site_config):
+    taxonomy = read_taxonomy(site_config, Diagnostics())
+    article, diagnostics = read_one(site_config, site_config.root / "seeds" / f"{PLAIN_SEED}.txt", taxonomy)
+    assert article.title == "Who's Liable When AI Makes a Medical Mistake? Doctors Fear They'll Pay the Price"
+    headings = [b.text for b in article.blocks if b.kind == "heading"]
+    assert headings == [
+        "What Happens When AI Gets a Diagnosis Wrong?",
+        "Why Does This Legal Gap Matter for Patient Trust?",
+        "How to Establish Clear AI Accountability in Healthcare",
+    ]
+    [bullets] = [b.items for b in article.blocks if b.kind == "list"]
+    assert len(bullets) == 4 and bullets[0].startswith("Reclassify AI as Products:")
+    assert [b.text for b in article.blocks if b.kind == "attribution"] == [
+        "Dr. Sarah Townley, Deputy Medical Director, Medical Protection Society",
+        "Dr. Ragit Varia, President-Elect, Society for Acute Medicine",
+    ]
+    assert all(article.title not in b.text for b in article.blocks)
+    assert article.summary.startswith("Doctors and the NHS could be held legally responsible")
+    assert "Regulation & Liability" in article.topics and "AI in Healthcare" in article.topics
+    messages = [str(d) for d in diagnostics.items]
+    assert any(m.startswith(f"seeds/{PLAIN_SEED}.txt: warning: no date") for m in messages)
+    assert any("no topics; assigned from keywords: " in m and "Regulation & Liability" in m for m in messages)
+
+
+def test_undated_file_outside_git_uses_its_modification_time(tmp_path):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "note.txt", "A title\nA paragraph.\n")
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    article, diagnostics = read_one(config, path)
+    assert article.date == datetime.fromtimestamp(1_600_000_000, tz=UTC)
+    assert "file modification time" in str(diagnostics.items[0])
+
+
+@pytest.mark.parametrize("typed, expected", [("NO", "NO"), ("2024", "2024"), ("1e3", "1e3"), ("on", "on"),
+                                             ("null-ish", "null-ish"), ("'quoted'", "quoted")])
+def test_yaml_scalars_stay_the_text_the_writer_typed(tmp_path, typed, expected):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "x.md", f"---\ntitle: {typed}\ndate: 2021-01-01T00:00:00Z\n---\n")
+    assert read_one(config, path)[0].title == expected
+
+
+def test_bare_dates_and_naive_times_are_read_in_the_site_timezone(tmp_path):
+    config = minimal_site(tmp_path, timezone="America/New_York")
+    bare = write(tmp_path / "seeds" / "a.md", "---\ntitle: A\ndate: 2021-01-12\n---\n")
+    naive = write(tmp_path / "seeds" / "b.md", "---\ntitle: B\npublishedDateTime: 2021-01-12T09:30:00\n---\n")
+    assert read_one(config, bare)[0].date.isoformat() == "2021-01-12T00:00:00-05:00"
+    assert read_one(config, naive)[0].date.isoformat() == "2021-01-12T09:30:00-05:00"
+
+
+@pytest.mark.parametrize("front, draft", [("published: false", True), ("published: true", False),
+                                          ("draft: true", True), ("draft: false", False), ("", False)])
+def test_drafts_are_flagged_from_published_or_draft(tmp_path, front, draft):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "x.md", f"---\ntitle: T\ndate: 2021-01-01\n{front}\n---\n")
+    assert read_one(config, path)[0].draft is draft
+
+
+def test_markdown_post_body_is_rendered_and_sanitised(tmp_path):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "content" / "posts" / "p.md",
+                 "---\ntitle: Post\ndate: 2021-01-01\nsummary: Short.\n---\nHello **world** <script>alert(1)</script>\n"
+                 "[bad](javascript:alert(1)) [ok](https://example.org)\n")
+    article, _ = read_one(config, path)
+    assert "<strong>world</strong>" in article.body_html
+    assert "<script" not in article.body_html and "javascript:" not in article.body_html
+    assert 'href="https://example.org"' in article.body_html
+    assert article.summary == "Short."
+
+
+def test_document_id_field_wins_over_the_file_name(tmp_path):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "renamed-file.md", "---\nid: story-42\ntitle: T\ndate: 2021-01-01\n---\n")
+    assert read_one(config, path)[0].key == "story-42"
+
+
+def test_broken_front_matter_is_an_error_with_file_line_and_column(tmp_path):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "bad.md", "---\ntitle: ok\nexcerpt: \"unclosed\n---\n")
+    with pytest.raises(SourceError) as caught:
+        read_one(config, path)
+    message = str(caught.value.diagnostic)
+    assert message.startswith("seeds/bad.md:") and "YAML" in message
+    assert caught.value.diagnostic.line is not None and caught.value.diagnostic.line >= 3
+
+
+@pytest.mark.parametrize("front, expected", [
+    ("- a\n- b", "must be a mapping"),
+    ("x: !!python/object/apply:os.system [echo hi]", "python/object"),
+    ("a: &x [1, 2]\nb: *x", "aliases"),
+])
+def test_unsafe_or_malformed_front_matter_is_refused(tmp_path, front, expected):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "bad.md", f"---\n{front}\n---\n")
+    with pytest.raises(SourceError, match=expected):
+        read_one(config, path)
+
+
+def test_editor_temporaries_hidden_and_data_files_are_not_documents(tmp_path):
+    config = minimal_site(tmp_path)
+    for name in ("real.md", ".hidden.md", "real.md~", ".real.md.swp", "4913", ".#real.md", "topics.yml"):
+        write(tmp_path / "seeds" / name, "---\ntitle: x\n---\n")
+    assert [p.name for p in source_files(config, Diagnostics())] == ["real.md"]
+
+
+def test_duplicate_ids_are_kept_apart_with_a_warning(tmp_path):
+    config = minimal_site(tmp_path, sources=("seeds", "content"))
+    write(tmp_path / "seeds" / "same.md", "---\ntitle: One\ndate: 2021-01-01\ntopics: [AI]\n---\n")
+    write(tmp_path / "content" / "same.md", "---\ntitle: Two\ndate: 2021-01-02\ntopics: [AI]\n---\n")
+    diagnostics = Diagnostics()
+    articles = read_sources(config, (), diagnostics)
+    assert [a.key for a in articles] == ["same", "content-same"]
+    assert "already has the id 'same'" in str(diagnostics.items[0])
+
+
+def test_topics_come_from_keywords_when_a_document_has_none(tmp_path):
+    config = minimal_site(tmp_path)
+    taxonomy = (Topic("Medical Imaging", "medical-imaging", keywords=("radiology", "scan")),
+                Topic("AI Ethics", "ai-ethics", keywords=("bias",)))
+    path = write(tmp_path / "seeds" / "x.md", "---\ntitle: Radiology AI reads every scan\ndate: 2021-01-01\n---\n")
+    article, diagnostics = read_one(config, path, taxonomy)
+    assert article.topics == ("Medical Imaging",)
+    assert "assigned from keywords: Medical Imaging" in str(diagnostics.items[0])
+
+
+# ---- the shared corpus of real Smartable items ---------------------------------------------------
+
+CORRUPT = "2020-12-01-project-innereye"
+
+
+def read_corpus_folder(folder: str):
+    corpus = shared_dir("corpus")
+    config = minimal_site_config(corpus)
+    articles, errors = [], []
+    for path in sorted((corpus / folder).iterdir()):
+        try:
+            articles.append(read_file(path, config, (), Diagnostics()))
+        except SourceError as error:
+            errors.append(error.diagnostic)
+    return articles, errors
+
+
+def minimal_site_config(root: Path):
+    return SiteConfig(root=root)
+
+
+def test_every_powerapps_item_parses_and_matches_the_survey():
+    articles, errors = read_corpus_folder("powerapps")
+    assert errors == []
+    assert len(articles) == 192
+    assert Counter(a.media_type for a in articles) == {"article": 180, "video": 12}
+    assert Counter(a.draft for a in articles) == {False: 132, True: 60}
+    assert sum(bool(a.featured_html) for a in articles) == 13
+    assert all("<iframe" in a.featured_html and 'sandbox="' in a.featured_html for a in articles if a.featured_html)
+    assert not any(a.media_type.endswith("\r") or a.title.endswith("\r") for a in articles)  # CRLF files
+
+
+def test_every_smartable_item_but_the_corrupt_one_parses_and_matches_the_survey():
+    articles, errors = read_corpus_folder("smartable-ai")
+    assert len(articles) == 147
+    assert [e.path.split("/")[-1][: len(CORRUPT)] for e in errors] == [CORRUPT]
+    assert "never closed" in errors[0].message
+    assert Counter(a.media_type for a in articles) == {"article": 147}
+    # 80 published, 41 unpublished, 26 without the field (treated as published)
+    assert Counter(a.draft for a in articles) == {False: 106, True: 41}
+    assert sum(a.quality is None for a in articles) == 25
+
+
+def test_corpus_text_is_cleaned_of_entities_and_stray_whitespace():
+    articles, _ = read_corpus_folder("powerapps")
+    texts = [a.title for a in articles] + [a.summary for a in articles]
+    assert not any("&#8217;" in t or "&amp;" in t for t in texts)
+    assert all(t == t.strip() and "\n" not in t for t in texts)
+    assert all(a.image is None or a.image.url == a.image.url.strip() for a in articles)
