@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: build drafts test clean
+.PHONY: build drafts serve test clean
 
 build: $(STAMP)
 	$(BIN)/digest build
@@ -31,3 +31,6 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 
 clean:
 	rm -rf output output.tmp-* output.old-* .cache .pytest_cache
+
+serve: $(STAMP)
+	$(BIN)/digest serve

@@ -1,4 +1,9 @@
-"""One build: config -> read sources -> index -> render -> write."""
+"""The pipeline: config -> read sources -> index -> render -> write.
+
+A Builder keeps what its last run read and rendered, so the dev server's rebuilds re-read
+only changed files and re-render only pages whose inputs or templates changed; a fresh
+Builder does a full build.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,79 @@ from generator.diagnostics import Diagnostics
 from generator.feeds import render_feed
 from generator.index import SiteIndex, build_index, html_pages
 from generator.output import check_target, write_site
-from generator.render import Renderer, theme_static_files
+from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
 from generator.urls import Urls
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    files: dict[str, bytes]  # output path -> bytes
+    rendered: tuple[str, ...]  # the outputs this run actually (re-)rendered
+    documents: int  # documents read successfully, drafts included
+    index: SiteIndex
+    diagnostics: Diagnostics
+
+
+class Builder:
+    def __init__(self, config: SiteConfig, drafts: bool = False, show_progress: bool = False):
+        self.config, self.drafts, self.show_progress = config, drafts, show_progress
+        self.urls = Urls(config.url, config.base_path)
+        self.renderer = Renderer(config, self.urls, drafts)
+        self._read_cache: dict = {}
+        self._taxonomy = None
+        self._outputs: dict[str, tuple[object, bytes]] = {}  # path -> (inputs, bytes) of the last run
+        self._stamps: dict[str, tuple[int, int]] = {}
+        self._nav = None
+        self._uses: dict[str, set[str]] | None = None
+
+    def run(self) -> BuildResult:
+        diagnostics = Diagnostics()
+        taxonomy = read_taxonomy(self.config, diagnostics)
+        if taxonomy != self._taxonomy:  # topics guessed from keywords depend on it
+            self._read_cache.clear()
+            self._taxonomy = taxonomy
+        articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache)
+        index = build_index(self.config, articles, taxonomy, diagnostics, self.drafts)
+        files, rendered = self._render(index)
+        return BuildResult(files, tuple(rendered), len(articles), index, diagnostics)
+
+    def _render(self, index: SiteIndex) -> tuple[dict[str, bytes], list[str]]:
+        stale_templates = self._stale_templates()
+        if stale_templates or self._uses is None:
+            self._uses = template_dependencies(self.renderer.env)
+        uses = self._uses
+        if index.pages != self._nav:  # every page's navigation lists the standalone pages
+            self._outputs.clear()
+            self._nav = index.pages
+        self.renderer.use(index)
+        jobs = [(page.path, "page", page.template, (page.template, page.context), page) for page in html_pages(self.config, index)]
+        jobs += [(feed.path, "feed", "feed_entry.html", feed, feed) for feed in index.feeds]
+        outputs, rendered = {}, []
+        for path, kind, template, inputs, job in self._progress("rendering")(jobs):
+            previous = self._outputs.get(path)
+            if previous is not None and previous[0] == inputs and not uses.get(template, {template}) & stale_templates:
+                outputs[path] = previous
+                continue
+            outputs[path] = (inputs, self._render_one(kind, job))
+            rendered.append(path)
+        outputs[".nojekyll"] = (None, b"")  # GitHub Pages would otherwise drop paths starting with "_"
+        self._outputs = outputs
+        return {path: data for path, (_, data) in outputs.items()}, rendered
+
+    def _render_one(self, kind: str, job) -> bytes:
+        if kind == "page":
+            return self.renderer.page(job)
+        return render_feed(job, self.config, self.urls, self.renderer.feed_entry)
+
+    def _stale_templates(self) -> set[str]:
+        stamps = template_stamps(self.config)
+        stale = {name for name in stamps.keys() | self._stamps.keys() if stamps.get(name) != self._stamps.get(name)}
+        self._stamps = stamps
+        return stale
+
+    def _progress(self, description: str):
+        return lambda items: tqdm(items, desc=description, unit=" files", leave=False, disable=not self.show_progress)
 
 
 @dataclass(frozen=True)
@@ -32,46 +107,31 @@ class BuildReport:
 
     def summary(self) -> str:
         skipped = f" ({self.skipped} skipped)" if self.skipped else ""
-        warnings = len(self.diagnostics.warnings)
         where = f"into {self.output}" if self.written else "(nothing written)"
         return (f"digest: read {_count(self.read, 'document')}{skipped}, wrote {_count(self.pages, 'page')} and "
-                f"{_count(self.feeds, 'feed')} {where}, {_count(warnings, 'warning')}, {self.seconds:.2f} s")
+                f"{_count(self.feeds, 'feed')} {where}, {_count(len(self.diagnostics.warnings), 'warning')}, "
+                f"{self.seconds:.2f} s")
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' * (number != 1)}"
 
 
-def progress_bar(description: str, show: bool):
-    return lambda items: tqdm(items, desc=description, unit=" files", leave=False, disable=not show)
-
-
-def render_site(config: SiteConfig, index: SiteIndex, drafts: bool, progress=lambda items: items) -> dict[str, bytes]:
-    urls = Urls(config.url, config.base_path)
-    renderer = Renderer(config, urls, index, drafts)
-    files = {page.path: renderer.page(page) for page in progress(html_pages(config, index))}
-    for feed in index.feeds:
-        files[feed.path] = render_feed(feed, config, urls, renderer.feed_entry)
-    files[".nojekyll"] = b""  # GitHub Pages would otherwise drop files and folders starting with "_"
-    return files
-
-
 def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, strict: bool = False,
           show_progress: bool | None = None) -> BuildReport:
+    """A full build, written atomically: the output is replaced only by a complete site."""
     started = time.perf_counter()
-    show = sys.stderr.isatty() if show_progress is None else show_progress
     target = Path(output) if output else config.output_dir
     check_target(target, config.root, [config.root / s for s in config.sources])
-    diagnostics = Diagnostics()
-    taxonomy = read_taxonomy(config, diagnostics)
-    articles = read_sources(config, taxonomy, diagnostics, progress_bar("reading", show))
-    index = build_index(config, articles, taxonomy, diagnostics, drafts)
-    files = render_site(config, index, drafts, progress_bar("rendering", show))
-    write = not (strict and diagnostics.items)
+    show = sys.stderr.isatty() if show_progress is None else show_progress
+    result = Builder(config, drafts, show).run()
+    write = not (strict and result.diagnostics.items)
     if write:
-        write_site(files, theme_static_files(config), target)
+        write_site(result.files, theme_static_files(config), target)
     return BuildReport(
-        read=len(articles), skipped=len(diagnostics.errors), pages=sum(p.endswith(".html") for p in files),
-        feeds=len(index.feeds), diagnostics=diagnostics, seconds=time.perf_counter() - started,
-        output=target.resolve(), written=write,
+        read=result.documents,
+        skipped=len(result.diagnostics.errors), pages=sum(p.endswith(".html") for p in result.files),
+        feeds=len(result.index.feeds), diagnostics=result.diagnostics,
+        seconds=time.perf_counter() - started, output=target.resolve(), written=write,
     )
+

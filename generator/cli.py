@@ -12,6 +12,7 @@ from generator import __version__
 from generator.build import build
 from generator.config import CONFIG_NAME, ConfigError, load_config, normalise_base_path
 from generator.output import OutputError
+from generator.render import describe_template_error
 
 
 @click.group()
@@ -41,9 +42,7 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
     except (ConfigError, OutputError) as exc:
         _fail(str(exc))
     except TemplateError as exc:
-        where = f"{getattr(exc, 'filename', None) or getattr(exc, 'name', '') or 'template'}"
-        line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
-        _fail(f"{where}{line}: {type(exc).__name__}: {exc.message or exc}")
+        _fail(describe_template_error(exc))
     for diagnostic in report.diagnostics.items:
         if not quiet or diagnostic.severity == "error":
             click.echo(str(diagnostic), err=True)
@@ -55,3 +54,23 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
 def _fail(message: str) -> None:
     click.echo(f"digest: error: {message}", err=True)
     sys.exit(1)
+
+
+@main.command("serve")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
+              show_default=True, help="Site settings file; its folder is the site folder.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless asked).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-drafts", is_flag=True, help="Preview without drafts, as `digest build` publishes.")
+@click.option("--base-path", help="URL path to serve under (default: from site.yml).")
+def serve_command(config_path: Path, host: str, port: int, no_drafts: bool, base_path: str | None) -> None:
+    """Preview the site, rebuilding on every change and reloading the browser.
+
+    The preview is built into a private temporary folder; output/ is left alone."""
+    from generator.serve import serve
+
+    try:
+        overrides = {"base_path": normalise_base_path(base_path) if base_path is not None else None}
+    except ValueError as exc:
+        _fail(f"--base-path {exc}")
+    serve(config_path, host, port, drafts=not no_drafts, overrides=overrides)

@@ -71,3 +71,35 @@ def _remove_leftovers(target: Path) -> None:
     for pattern in (f"{target.name}.tmp-*", f"{target.name}.old-*"):
         for leftover in target.parent.glob(pattern):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def sync_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path,
+              previous: Mapping[str, bytes]) -> list[str]:
+    """Bring a live folder (the dev server's) in step with `files`: write what changed, delete what is gone.
+
+    `previous` is what the last sync wrote, so unchanged pages are not even compared on disk."""
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = dict(files)
+    for source, relative in static:
+        wanted[relative] = source.read_bytes()
+    changed = []
+    for relative in sorted(set(previous) - set(wanted)):
+        path = contained(target, relative)
+        path.unlink(missing_ok=True)
+        _remove_empty_parents(path.parent, target)
+        changed.append(relative)
+    for relative, data in wanted.items():
+        old = previous.get(relative)
+        if old is data or old == data:
+            continue
+        path = contained(target, relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        changed.append(relative)
+    return changed
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_relative_to(root) and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError, meta
 
 from generator import __version__
 from generator.config import SiteConfig
@@ -13,10 +13,16 @@ from generator.index import Entry, Page, SiteIndex
 from generator.urls import Urls
 
 
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """Where templates are looked up, first match wins: the site's own overrides, then the theme."""
+    return [config.root / "templates", config.theme_dir / "templates"]
+
+
 def make_environment(config: SiteConfig, urls: Urls) -> Environment:
-    theme = FileSystemLoader(config.theme_dir / "templates")
+    own, theme_dir = template_dirs(config)
+    theme = FileSystemLoader(theme_dir)
     loader = ChoiceLoader([
-        FileSystemLoader(config.root / "templates"),  # the site's own overrides
+        FileSystemLoader(own),
         theme,
         PrefixLoader({"!theme": theme}),  # lets an override extend the template it replaces
     ])
@@ -32,20 +38,59 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
     return env
 
 
+def describe_template_error(error: TemplateError) -> str:
+    """`file:line: Kind: message`, as the writer needs it to find the mistake."""
+    where = getattr(error, "filename", None) or getattr(error, "name", None) or "template"
+    line = f":{error.lineno}" if getattr(error, "lineno", None) else ""
+    return f"{where}{line}: {type(error).__name__}: {error.message or error}"
+
+
 def _human_date(moment: datetime) -> str:
     return f"{moment.day} {moment.strftime('%B %Y')}"
 
 
 class Renderer:
-    def __init__(self, config: SiteConfig, urls: Urls, index: SiteIndex, drafts: bool):
+    def __init__(self, config: SiteConfig, urls: Urls, drafts: bool):
         self.env = make_environment(config, urls)
-        self.env.globals.update(nav_pages=index.pages, preview_drafts=drafts)
+        self.env.globals.update(nav_pages=(), preview_drafts=drafts)
+
+    def use(self, index: SiteIndex) -> None:
+        self.env.globals["nav_pages"] = index.pages
 
     def page(self, page: Page) -> bytes:
         return self.env.get_template(page.template).render(page.context, page_path=_page_url_path(page.path)).encode()
 
     def feed_entry(self, entry: Entry) -> str:
         return self.env.get_template("feed_entry.html").render(entry=entry)
+
+
+def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every template file by name; the site's override shadows the theme's."""
+    stamps: dict[str, tuple[int, int]] = {}
+    for folder in reversed(template_dirs(config)):
+        for path in folder.rglob("*.html") if folder.is_dir() else []:
+            status = path.stat()
+            stamps[path.relative_to(folder).as_posix()] = (status.st_mtime_ns, status.st_size)
+    return stamps
+
+
+def template_dependencies(env: Environment) -> dict[str, set[str]]:
+    """For each template, itself plus every template it extends, imports or includes, transitively."""
+    direct = {}
+    for name in env.list_templates(extensions=["html"]):
+        source, filename, _ = env.loader.get_source(env, name)
+        tree = env.parse(source, name, filename)
+        direct[name] = {ref.removeprefix("!theme/") for ref in meta.find_referenced_templates(tree) if ref}
+    closure = {}
+    for name in direct:
+        seen, todo = {name}, [name]
+        while todo:
+            for ref in direct.get(todo.pop(), ()):
+                if ref not in seen:
+                    seen.add(ref)
+                    todo.append(ref)
+        closure[name] = seen
+    return closure
 
 
 def _page_url_path(file_path: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from slugify import slugify
 
 from generator.config import SiteConfig
-from generator.diagnostics import Diagnostics, SourceError
+from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic
 from generator.sources.article import build_article
 from generator.sources.document import decode, parse_document
@@ -53,19 +53,49 @@ def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
     return build_article(doc, path, kind, config, taxonomy, diagnostics)
 
 
+@dataclass(frozen=True)
+class CachedRead:
+    stamp: tuple[int, int]  # (mtime_ns, size): unchanged stamp, unchanged file
+    article: Article | None  # None when the file could not be read
+    diagnostics: tuple[Diagnostic, ...]
+
+
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
-                 progress=lambda items: items) -> list[Article]:
+                 progress=lambda items: items, cache: dict[Path, CachedRead] | None = None) -> list[Article]:
+    """Read every document; with a cache (kept by the caller between builds) only changed files are re-read."""
+    cache = {} if cache is None else cache
+    files = source_files(config, diagnostics)
+    for gone in set(cache) - set(files):
+        del cache[gone]
     articles: list[Article] = []
     keys: set[str] = set()
-    for path in progress(source_files(config, diagnostics)):
-        try:
-            article = read_file(path, config, taxonomy, diagnostics)
-            articles.append(_with_unique_key(article, keys, diagnostics))
-        except SourceError as error:
-            diagnostics.add(error.diagnostic)
-        except OSError as error:
-            diagnostics.add(SourceError(str(path.relative_to(config.root)), f"cannot read: {error.strerror}").diagnostic)
+    for path in progress(files):
+        record = _read_cached(path, config, taxonomy, cache)
+        for diagnostic in record.diagnostics:
+            diagnostics.add(diagnostic)
+        if record.article is not None:
+            articles.append(_with_unique_key(record.article, keys, diagnostics))
     return articles
+
+
+def _read_cached(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...], cache: dict) -> CachedRead:
+    try:
+        status = path.stat()
+    except OSError:
+        status = None  # vanished between listing and reading: an editor's save-by-rename
+    stamp = (status.st_mtime_ns, status.st_size) if status else (0, 0)
+    if path in cache and cache[path].stamp == stamp:
+        return cache[path]
+    local = Diagnostics()
+    article = None
+    try:
+        article = read_file(path, config, taxonomy, local)
+    except SourceError as error:
+        local.add(error.diagnostic)
+    except OSError as error:
+        local.add(SourceError(str(path.relative_to(config.root)), f"cannot read: {error.strerror}").diagnostic)
+    cache[path] = CachedRead(stamp, article, tuple(local.items))
+    return cache[path]
 
 
 def _with_unique_key(article: Article, keys: set[str], diagnostics: Diagnostics) -> Article:

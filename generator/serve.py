@@ -1,0 +1,312 @@
+"""The dev server: build with drafts into a private folder, serve it under base_path, rebuild on
+every change and reload the browser through the livereload protocol.
+
+livereload's own watcher is not used: it polls every 800 ms, skips the browser reload for
+changes within 3 s of the last one (python-livereload#244) and watches the current folder
+when given nothing. Here a quick poll feeds a debouncer, rebuilds run on the server's one
+thread (so a request that arrives mid-rebuild waits for it and never sees a half-built
+page), and the reload is sent after every successful rebuild.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import mimetypes
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from jinja2 import Environment, FileSystemLoader, TemplateError
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
+from tornado import ioloop, web
+
+from generator.build import Builder
+from generator.config import BUNDLED_THEMES, ConfigError, SiteConfig, load_config
+from generator.output import OutputError, contained, sync_site
+from generator.render import describe_template_error, theme_static_files
+from generator.sources import IGNORED_NAMES
+
+POLL_SECONDS = 0.04
+SETTLE_SECONDS = 0.06  # quiet time that ends a burst of changes (a checkout, a save-by-rename)
+
+
+def is_watched(relative: Path) -> bool:
+    """Sources, themes and settings count; hidden files and editor temporaries do not."""
+    return not any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED_NAMES)
+
+
+class Watcher:
+    """Polls (mtime, size) of every watched file. One scandir walk is cheap even at 10,000 files,
+    and polling needs no native watcher, works on every file system and sees save-by-rename."""
+
+    def __init__(self, root: Path, paths: list[Path], ignored: list[Path]):
+        self.root, self.paths, self.ignored = root, paths, [p.resolve() for p in ignored]
+        self.filepath: str | None = None  # read by livereload when it reloads browsers
+        self._last = self.scan()
+
+    def scan(self) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for path in self.paths:
+            if path.is_file():
+                self._stamp(path, found)
+            elif path.is_dir():
+                self._walk(path, found)
+        return found
+
+    def _walk(self, folder: Path, found: dict) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            if not is_watched(Path(entry.name)) or path.resolve() in self.ignored:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                self._walk(path, found)
+            elif entry.is_file():
+                self._stamp(path, found)
+
+    def _stamp(self, path: Path, found: dict) -> None:
+        try:
+            status = path.stat()
+        except OSError:
+            return
+        found[path.relative_to(self.root).as_posix()] = (status.st_mtime_ns, status.st_size)
+
+    def changes(self) -> set[str]:
+        current = self.scan()
+        changed = {p for p in current.keys() | self._last.keys() if current.get(p) != self._last.get(p)}
+        self._last = current
+        return changed
+
+
+@dataclass
+class Debouncer:
+    """Collects changes until none has arrived for `settle` seconds, so a burst is one rebuild."""
+
+    settle: float = SETTLE_SECONDS
+    pending: set[str] = field(default_factory=set)
+    last_change: float = 0.0
+
+    def add(self, paths: set[str], now: float) -> None:
+        if paths:
+            self.pending |= paths
+            self.last_change = now
+
+    def due(self, now: float) -> set[str] | None:
+        if not self.pending or now - self.last_change < self.settle:
+            return None
+        due, self.pending = self.pending, set()
+        return due
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    written: list[str]
+    rendered: int
+    errors: list[str]
+
+
+class PreviewSite:
+    """What the server shows: the last build in a private folder, or the error that stopped it."""
+
+    def __init__(self, config_path: Path, drafts: bool, overrides: dict, folder: Path):
+        self.config_path, self.drafts, self.overrides, self.folder = config_path, drafts, overrides, folder
+        self.config: SiteConfig | None = None
+        self.builder: Builder | None = None
+        self.written: dict[str, bytes] = {}
+        self.error_page: bytes | None = None
+        self.base_path = "/"
+
+    def rebuild(self, changed: set[str]) -> Outcome:
+        try:
+            if self.builder is None or any(p.endswith(self.config_path.name) for p in changed):
+                self._load_config()
+            result = self.builder.run()
+            written = sync_site(result.files, theme_static_files(self.config), self.folder, self.written)
+            self.written = dict(result.files)
+            self.written.update({rel: src.read_bytes() for src, rel in theme_static_files(self.config)})
+            errors = [str(d) for d in result.diagnostics.errors]
+            self.error_page = render_error_page(errors) if errors else None
+            return Outcome(not errors, written, len(result.rendered), errors)
+        except (ConfigError, OutputError) as error:
+            return self._failed(str(error))
+        except TemplateError as error:
+            return self._failed(describe_template_error(error))
+        except Exception as error:  # a bug must not take the writer's server down with it
+            return self._failed(f"{type(error).__name__}: {error}")
+
+    def _load_config(self) -> None:
+        self.config = load_config(self.config_path, self.overrides)
+        self.base_path = self.config.base_path
+        self.builder = Builder(self.config, drafts=self.drafts)
+
+    def _failed(self, message: str) -> Outcome:
+        self.builder = None  # start afresh once the cause is fixed
+        self.error_page = render_error_page(message.splitlines())
+        return Outcome(False, [], 0, message.splitlines())
+
+
+def render_error_page(errors: list[str]) -> bytes:
+    """Rendered from the bundled theme, apart from the site's templates, which may be what is broken."""
+    env = Environment(loader=FileSystemLoader(BUNDLED_THEMES / "default" / "templates"), autoescape=True)
+    return env.get_template("dev_error.html").render(errors=errors).encode()
+
+
+class PreviewHandler(web.RequestHandler):
+    def initialize(self, site: PreviewSite):
+        self.site = site
+
+    def set_default_headers(self):
+        self.set_header("Cache-Control", "no-store")
+
+    def get(self, path: str):
+        url_path = "/" + path
+        if self.site.error_page is not None and Path(path).suffix in ("", ".html"):
+            return self._send(500, self.site.error_page, "text/html; charset=utf-8")
+        if not url_path.startswith(self.site.base_path):
+            if url_path == "/":
+                return self.redirect(self.site.base_path)
+            return self._not_found()
+        relative = url_path[len(self.site.base_path):]
+        try:
+            target = contained(self.site.folder, relative) if relative else self.site.folder
+        except OutputError:
+            return self._not_found()
+        if target.is_dir():
+            if relative and not relative.endswith("/"):
+                return self.redirect(url_path + "/")
+            target = target / "index.html"
+        if not target.is_file():
+            return self._not_found()
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self._send(200, target.read_bytes(), kind + ("; charset=utf-8" if kind.startswith("text/") else ""))
+
+    def _not_found(self):
+        page = self.site.folder / "404.html"
+        self._send(404, page.read_bytes() if page.is_file() else b"Not found", "text/html; charset=utf-8")
+
+    def _send(self, status: int, body: bytes, content_type: str):
+        self.set_status(status)
+        self.set_header("Content-Type", content_type)
+        self.finish(body)
+
+
+class OriginCheckedReload(LiveReloadHandler):
+    """livereload's socket accepts any origin; only pages this server served may connect."""
+
+    allowed_origins: set[str] = set()
+
+    def check_origin(self, origin: str) -> bool:
+        return origin in self.allowed_origins
+
+
+def allowed_origins(host: str, port: int) -> set[str]:
+    names = {host, f"[{host}]"} | ({"127.0.0.1", "localhost", "[::1]"} if host in ("127.0.0.1", "localhost", "::1") else set())
+    return {f"http://{name}:{port}" for name in names}
+
+
+def make_app(site: PreviewSite, port: int) -> web.Application:
+    class ScriptInjector(LiveScriptInjector):
+        script = f'<script src="/livereload.js?port={port}"></script>'.encode()
+
+    return web.Application(
+        [(r"/livereload", OriginCheckedReload), (r"/livereload.js", LiveReloadJSHandler),
+         (r"/(.*)", PreviewHandler, {"site": site})],
+        transforms=[ScriptInjector],
+        log_function=lambda handler: None,  # one line per rebuild is what the writer reads, not per request
+    )
+
+
+def reload_browsers(watcher: Watcher, changed: set[str]) -> None:
+    watcher.filepath = sorted(changed)[0] if changed else "*"
+    LiveReloadHandler.watcher = watcher
+    LiveReloadHandler.reload_waiters("*")
+
+
+def describe(changed: set[str]) -> str:
+    first = sorted(changed)[0] if changed else "start"
+    return first + (f" (+{len(changed) - 1} more)" if len(changed) > 1 else "")
+
+
+class RebuildLoop:
+    """Called every POLL_SECONDS on the server's thread: watch, debounce, rebuild, reload."""
+
+    def __init__(self, site: PreviewSite, watcher: Watcher, debouncer: Debouncer | None = None, echo=click.echo):
+        self.site, self.watcher, self.echo = site, watcher, echo
+        self.debouncer = debouncer or Debouncer()
+        self.shown_errors: list[str] = []
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        self.debouncer.add(self.watcher.changes(), now)
+        changed = self.debouncer.due(now)
+        if changed:
+            self.rebuild(changed)
+
+    def rebuild(self, changed: set[str]) -> Outcome:
+        started = time.perf_counter()
+        outcome = self.site.rebuild(changed)
+        elapsed = 1000 * (time.perf_counter() - started)
+        self.show_errors(outcome.errors)
+        clock = time.strftime("%H:%M:%S")
+        if outcome.ok:
+            self.echo(f"{clock} {describe(changed)}: {len(outcome.written)} files written "
+                      f"({outcome.rendered} rendered) in {elapsed:.0f} ms")
+        else:
+            self.echo(f"{clock} {describe(changed)}: build has errors; the browser shows them until they are fixed")
+        reload_browsers(self.watcher, changed)
+        return outcome
+
+    def show_errors(self, errors: list[str]) -> None:
+        """Each distinct error once, not on every poll or every rebuild."""
+        if errors and errors != self.shown_errors:
+            for error in errors:
+                self.echo(error, err=True)
+        self.shown_errors = errors
+
+
+def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict) -> None:
+    config_path = config_path.resolve()
+    root = config_path.parent
+    folder = Path(tempfile.mkdtemp(prefix="digest-preview-"))
+    site = PreviewSite(config_path, drafts, overrides, folder)
+    try:
+        make_app(site, port).listen(port, address=host)
+    except OSError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        if error.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} is already in use on {host}; "
+                                       f"stop the other server or try --port {port + 1}")
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}")
+    OriginCheckedReload.allowed_origins = allowed_origins(host, port)
+    sources = site.config.sources if site.config else SiteConfig(root=root).sources
+    watcher = Watcher(root, [config_path, root / "themes", root / "templates", root / "static",
+                             *(root / name for name in sources)],
+                      ignored=[root / "output", root / ".cache", folder])
+    loop = RebuildLoop(site, watcher)
+    loop.rebuild(set())
+    host_in_url = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving the site {'with' if drafts else 'without'} drafts at "
+               f"http://{host_in_url}:{port}{site.base_path}  (Ctrl-C to stop)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Warning: listening on {host}: other machines can reach this preview.", err=True)
+    io_loop = ioloop.IOLoop.current()
+    ioloop.PeriodicCallback(loop.tick, POLL_SECONDS * 1000).start()
+    signal.signal(signal.SIGTERM, lambda *_: io_loop.add_callback_from_signal(io_loop.stop))
+    try:
+        io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        click.echo("Stopped.")
