@@ -38,6 +38,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class TopicCount:
+    """What the topics overview shows, so editing a story re-renders it only when a count changes."""
+
+    topic: Topic
+    count: int
+
+    @property
+    def path(self) -> str:
+        return f"topics/{self.topic.slug}/"
+
+
+@dataclass(frozen=True)
 class TopicListing:
     topic: Topic
     entries: tuple[Entry, ...]
@@ -45,6 +57,27 @@ class TopicListing:
     @property
     def path(self) -> str:
         return f"topics/{self.topic.slug}/"
+
+    @property
+    def summary(self) -> TopicCount:
+        return TopicCount(self.topic, len(self.entries))
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    """What the archive shows of a month."""
+
+    year: int
+    month: int
+    count: int
+
+    @property
+    def path(self) -> str:
+        return f"{self.year:04d}/{self.month:02d}/"
+
+    @property
+    def label(self) -> str:
+        return datetime(self.year, self.month, 1).strftime("%B %Y")
 
 
 @dataclass(frozen=True)
@@ -55,11 +88,15 @@ class Month:
 
     @property
     def path(self) -> str:
-        return f"{self.year:04d}/{self.month:02d}/"
+        return self.summary.path
 
     @property
     def label(self) -> str:
-        return datetime(self.year, self.month, 1).strftime("%B %Y")
+        return self.summary.label
+
+    @property
+    def summary(self) -> MonthCount:
+        return MonthCount(self.year, self.month, len(self.entries))
 
     @property
     def groups(self) -> tuple[tuple[Topic, tuple[Entry, ...]], ...]:
@@ -227,12 +264,12 @@ def html_pages(config: SiteConfig, index: SiteIndex) -> list[Page]:
     """Every HTML page of the site with the context its template needs."""
     pages = [Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"})
              for p in paginate(index.entries, config.page_size, "")]
-    pages.append(Page("topics/index.html", "topics.html", {"listings": index.topics}))
+    pages.append(Page("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}))
     for listing in index.topics:
         pages += [Page(p["path"] + "index.html", "topic.html",
                        {"listing": listing, "pagination": p, "feed_path": listing.path + "feed.xml"})
                   for p in paginate(listing.entries, config.page_size, listing.path)]
-    pages.append(Page("archive/index.html", "archive.html", {"months": index.months}))
+    pages.append(Page("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}))
     pages += [Page(m.path + "index.html", "month.html", {"month": m}) for m in index.months]
     pages += [Page(e.path + "index.html", "article.html", {"entry": e}) for e in index.entries]
     pages += [Page(e.path + "index.html", "page.html", {"entry": e}) for e in index.pages]

@@ -126,12 +126,15 @@ class PreviewSite:
         self.written: dict[str, bytes] = {}
         self.error_page: bytes | None = None
         self.base_path = "/"
+        self.moved: dict[str, str] = {}  # old page path -> new one, after a retitle changed a slug
+        self._paths: dict[str, str] = {}  # article key -> page path in the last build
 
     def rebuild(self, changed: set[str]) -> Outcome:
         try:
             if self.builder is None or any(p.endswith(self.config_path.name) for p in changed):
                 self._load_config()
             result = self.builder.run()
+            self._remember_moves(result.index)
             written = sync_site(result.files, theme_static_files(self.config), self.folder, self.written)
             self.written = dict(result.files)
             self.written.update({rel: src.read_bytes() for src, rel in theme_static_files(self.config)})
@@ -144,6 +147,18 @@ class PreviewSite:
             return self._failed(describe_template_error(error))
         except Exception as error:  # a bug must not take the writer's server down with it
             return self._failed(f"{type(error).__name__}: {error}")
+
+    def _remember_moves(self, index) -> None:
+        """A page open in the browser when its slug changes reloads at its new address, not a 404."""
+        paths = {entry.article.key: entry.path for entry in index.entries + index.pages}
+        for key, path in paths.items():
+            old = self._paths.get(key)
+            if old and old != path:
+                self.moved = {was: (path if now == old else now) for was, now in self.moved.items()}
+                self.moved[old] = path
+        for path in paths.values():
+            self.moved.pop(path, None)
+        self._paths = paths
 
     def _load_config(self) -> None:
         self.config = load_config(self.config_path, self.overrides)
@@ -187,6 +202,8 @@ class PreviewHandler(web.RequestHandler):
                 return self.redirect(url_path + "/")
             target = target / "index.html"
         if not target.is_file():
+            if relative in self.site.moved:
+                return self.redirect(self.site.base_path + self.site.moved[relative])
             return self._not_found()
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         self._send(200, target.read_bytes(), kind + ("; charset=utf-8" if kind.startswith("text/") else ""))

@@ -1,0 +1,176 @@
+"""Dev server: the watcher filter, the debounce, the incremental plan, and errors that never kill it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write
+from generator.build import Builder
+from generator.config import load_config
+from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, is_watched
+
+SEED_001 = "seeds/001_66d0eec8100579d4.txt"
+PAGE_001 = "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/index.html"
+
+
+@pytest.mark.parametrize("name, watched", [
+    ("seeds/001.txt", True), ("content/posts/a.md", True), ("themes/default/templates/base.html", True),
+    ("seeds/.001.txt.swp", False), ("seeds/001.txt~", False), ("seeds/.#001.txt", False), ("seeds/4913", False),
+    ("seeds/.hidden", False), (".git/index", False), ("seeds/x.swx", False),
+])
+def test_watcher_filter_ignores_hidden_files_and_editor_temporaries(name, watched):
+    assert is_watched(Path(name)) is watched
+
+
+def test_watcher_sees_additions_edits_and_deletions_but_not_ignored_folders(site):
+    watcher = Watcher(site, [site / "seeds", site / "site.yml"], ignored=[site / "seeds" / "skip"])
+    assert watcher.changes() == set()
+    write(site / "seeds" / "new.txt", "Title\nBody.\n")
+    write(site / "seeds" / "skip" / "x.txt", "ignored folder")
+    write(site / "seeds" / ".x.txt.swp", "editor temp")
+    (site / SEED_001).write_text("changed")
+    os.utime(site / "site.yml", (1, 1))
+    assert watcher.changes() == {"seeds/new.txt", SEED_001, "site.yml"}
+    (site / "seeds" / "new.txt").unlink()
+    assert watcher.changes() == {"seeds/new.txt"}
+
+
+def test_a_burst_of_changes_is_one_rebuild():
+    debouncer = Debouncer(settle=0.1)
+    for i in range(500):  # a checkout writing 500 files over half a second
+        debouncer.add({f"seeds/{i}.txt"}, now=i * 0.001)
+        assert debouncer.due(now=i * 0.001 + 0.05) is None
+    assert debouncer.due(now=0.55) is None
+    assert len(debouncer.due(now=0.6)) == 500
+    assert debouncer.due(now=5.0) is None
+
+
+def rebuilt_after(builder, change) -> set[str]:
+    builder.run()
+    change()
+    return set(builder.run().rendered)
+
+
+def test_editing_one_item_rerenders_only_the_pages_that_list_it(site_config):
+    builder = Builder(site_config)
+    seed = site_config.root / SEED_001
+    rendered = rebuilt_after(builder, lambda: seed.write_text(seed.read_text().replace(
+        "In all these cases", "In every one of these cases", 1)))
+    assert rendered == {
+        PAGE_001, "index.html", "2020/09/index.html", "topics/ai/index.html", "topics/ai-ethics/index.html",
+        "feed.xml", "topics/ai/feed.xml", "topics/ai-ethics/feed.xml",
+    }
+
+
+def test_touching_a_file_without_changing_it_rerenders_nothing(site_config):
+    builder = Builder(site_config)
+    assert rebuilt_after(builder, lambda: os.utime(site_config.root / SEED_001, (1, 1))) == set()
+
+
+def test_a_template_change_rerenders_the_pages_using_it(site_config):
+    builder = Builder(site_config)
+    template = site_config.theme_dir / "templates" / "archive.html"
+    assert rebuilt_after(builder, lambda: template.write_text(template.read_text() + "\n")) == {"archive/index.html"}
+    base = site_config.theme_dir / "templates" / "base.html"
+    rendered = rebuilt_after(builder, lambda: base.write_text(base.read_text() + "\n"))
+    assert rendered == {p for p in builder.run().files if p.endswith(".html")}
+    assert not any(p.endswith("feed.xml") for p in rendered)
+
+
+def test_retitling_an_item_moves_its_page_and_leaves_no_stale_copy(site_config):
+    builder = Builder(site_config)
+    builder.run()
+    seed = site_config.root / SEED_001
+    seed.write_text(seed.read_text().replace('who is responsible?"', 'who pays?"', 1))
+    files = builder.run().files
+    assert "2020/09/when-ai-in-healthcare-goes-wrong-who-pays/index.html" in files
+    assert PAGE_001 not in files
+
+
+def test_adding_and_deleting_a_seed_adds_and_removes_its_page_everywhere(site_config):
+    builder = Builder(site_config)
+    builder.run()
+    new = write(site_config.root / "seeds" / "010_new.txt",
+                "---\ntitle: Brand new story\npublishedDateTime: 2026-11-21T10:00:00Z\ntopics: [AI]\n---\n")
+    files = builder.run().files
+    assert "2026/11/brand-new-story/index.html" in files and b"Brand new story" in files["index.html"]
+    new.unlink()
+    files = builder.run().files
+    assert "2026/11/brand-new-story/index.html" not in files
+    assert not any(b"Brand new story" in data for data in files.values())
+
+
+def test_incremental_output_is_identical_to_a_clean_build(site_config):
+    builder = Builder(site_config)
+    builder.run()
+    seed = site_config.root / SEED_001
+    seed.write_text(seed.read_text().replace("Quartz", "Quartz Media"))
+    assert builder.run().files == Builder(site_config).run().files
+
+
+def preview(site, tmp_path):
+    messages = []
+    loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}, tmp_path / "preview"),
+                       Watcher(site, [site / "seeds"], []), echo=lambda m, err=False: messages.append(m))
+    return loop, messages
+
+
+def test_broken_yaml_shows_an_error_page_once_then_recovers(site, tmp_path):
+    loop, messages = preview(site, tmp_path)
+    assert loop.rebuild(set()).ok
+    bad = write(site / "seeds" / "bad.txt", "---\ntitle: [oops\n---\n")
+    for _ in range(2):
+        outcome = loop.rebuild({"seeds/bad.txt"})
+    assert not outcome.ok
+    page = loop.site.error_page.decode()
+    assert "seeds/bad.txt:3:1" in page and "YAML" in page
+    assert sum("seeds/bad.txt:3:1" in m for m in messages) == 1, "the terminal shows the error once"
+    bad.unlink()
+    assert loop.rebuild({"seeds/bad.txt"}).ok and loop.site.error_page is None
+    assert (tmp_path / "preview" / PAGE_001).is_file()
+
+
+@pytest.mark.parametrize("path, text, expected", [
+    ("themes/default/templates/article.html", "{% if %}", "article.html:1: TemplateSyntaxError"),
+    ("site.yml", "page_size: many\n", "'page_size' must be a whole number"),
+    ("themes/default/templates/topics.html", "{% include 'missing.html' %}", "TemplateNotFound: missing.html"),
+])
+def test_fatal_errors_become_an_error_page_not_a_dead_server(site, tmp_path, path, text, expected):
+    loop, _ = preview(site, tmp_path)
+    loop.rebuild(set())
+    original = (site / path).read_text()
+    (site / path).write_text(text)
+    assert not loop.rebuild({path}).ok
+    assert expected in loop.site.error_page.decode().replace("&#39;", "'")
+    (site / path).write_text(original)
+    assert loop.rebuild({path}).ok and loop.site.error_page is None
+
+
+def test_preview_folder_is_private_and_output_is_untouched(site, tmp_path):
+    loop, _ = preview(site, tmp_path)
+    loop.rebuild(set())
+    assert (tmp_path / "preview" / "index.html").is_file()
+    assert not (site / "output").exists()
+
+
+def test_reload_socket_accepts_only_the_served_origin():
+    origins = allowed_origins("127.0.0.1", 8000)
+    assert "http://127.0.0.1:8000" in origins and "http://localhost:8000" in origins
+    assert "http://evil.example" not in origins and "http://127.0.0.1:9000" not in origins
+
+
+def test_a_busy_port_gives_a_clear_message(site):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(port)], cwd=site,
+                                capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
