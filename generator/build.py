@@ -48,8 +48,10 @@ class Builder:
     def run(self) -> BuildResult:
         diagnostics = Diagnostics()
         taxonomy = read_taxonomy(self.config, diagnostics)
-        if taxonomy != self._taxonomy:  # topics guessed from keywords depend on it
-            self._read_cache.clear()
+        if taxonomy == self._taxonomy:
+            taxonomy = self._taxonomy  # the same objects keep page comparisons to identity checks
+        else:
+            self._read_cache.clear()  # topics guessed from keywords depend on it
             self._taxonomy = taxonomy
         articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache)
         index = build_index(self.config, articles, taxonomy, diagnostics, self.drafts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 from slugify import slugify
@@ -163,11 +164,17 @@ def _topic_resolver(taxonomy: tuple[Topic, ...], diagnostics: Diagnostics):
             diagnostics.warn(source, f"topic '{name}' shares the slug '{slug}' with '{by_slug[slug].name}'; merged")
             topic = by_slug[slug]
         else:
-            topic = by_slug[slug] = Topic(name=name, slug=slug, order=extra_order)
+            topic = by_slug[slug] = _extra_topic(name, slug, extra_order)
         by_name[name] = topic
         return topic
 
     return resolve
+
+
+@lru_cache(maxsize=4096)
+def _extra_topic(name: str, slug: str, order: int) -> Topic:
+    """The same object on every build, so unchanged pages compare equal by identity, cheaply."""
+    return Topic(name=name, slug=slug, order=order)
 
 
 def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ...]:
@@ -196,6 +203,7 @@ def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:
 APOSTROPHES = [["'", ""], ["\u2019", ""]]
 
 
+@lru_cache(maxsize=1 << 16)  # the dev server re-indexes on every save; titles rarely change
 def make_slug(text: str) -> str:
     return slugify(text, max_length=80, word_boundary=True, replacements=APOSTROPHES)
 
@@ -267,7 +275,7 @@ def html_pages(config: SiteConfig, index: SiteIndex) -> list[Page]:
     pages.append(Page("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}))
     for listing in index.topics:
         pages += [Page(p["path"] + "index.html", "topic.html",
-                       {"listing": listing, "pagination": p, "feed_path": listing.path + "feed.xml"})
+                       {"listing": listing.summary, "pagination": p, "feed_path": listing.path + "feed.xml"})
                   for p in paginate(listing.entries, config.page_size, listing.path)]
     pages.append(Page("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}))
     pages += [Page(m.path + "index.html", "month.html", {"month": m}) for m in index.months]

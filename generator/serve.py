@@ -3,25 +3,27 @@ every change and reload the browser through the livereload protocol.
 
 livereload's own watcher is not used: it polls every 800 ms, skips the browser reload for
 changes within 3 s of the last one (python-livereload#244) and watches the current folder
-when given nothing. Here a quick poll feeds a debouncer, rebuilds run on the server's one
-thread (so a request that arrives mid-rebuild waits for it and never sees a half-built
-page), and the reload is sent after every successful rebuild.
+when given nothing. Here file-system notifications feed a debouncer, rebuilds run on the
+server's one thread (so a request that arrives mid-rebuild waits for it and never sees a
+half-built page), and the reload is sent after every rebuild.
 """
 
 from __future__ import annotations
 
 import errno
-import fnmatch
 import mimetypes
 import os
+import queue
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import watchfiles
 from jinja2 import Environment, FileSystemLoader, TemplateError
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.server import LiveScriptInjector
@@ -31,61 +33,70 @@ from generator.build import Builder
 from generator.config import BUNDLED_THEMES, ConfigError, SiteConfig, load_config
 from generator.output import OutputError, contained, sync_site
 from generator.render import describe_template_error, theme_static_files
-from generator.sources import IGNORED_NAMES
+from generator.walk import is_ignored_name
 
 POLL_SECONDS = 0.04
-SETTLE_SECONDS = 0.06  # quiet time that ends a burst of changes (a checkout, a save-by-rename)
+SETTLE_SECONDS = 0.03  # quiet time that ends a burst of changes, after watchfiles' own grouping
 
 
 def is_watched(relative: Path) -> bool:
     """Sources, themes and settings count; hidden files and editor temporaries do not."""
-    return not any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED_NAMES)
+    return not any(is_ignored_name(part) for part in relative.parts)
 
 
 class Watcher:
-    """Polls (mtime, size) of every watched file. One scandir walk is cheap even at 10,000 files,
-    and polling needs no native watcher, works on every file system and sees save-by-rename."""
+    """File-system notifications (watchfiles: inotify, FSEvents, or polling where neither works).
 
-    def __init__(self, root: Path, paths: list[Path], ignored: list[Path]):
-        self.root, self.paths, self.ignored = root, paths, [p.resolve() for p in ignored]
+    Two watches, because a watch on a single file is lost when an editor saves by renaming:
+    the site folder itself, not recursive (site.yml, new top-level folders), and the watched
+    folders recursively, restarted when one of them appears."""
+
+    def __init__(self, root: Path, names: list[str], ignored: list[Path]):
+        self.root, self.names = root, set(names)
+        self.skip = tuple(str(p) + os.sep for p in ignored)
         self.filepath: str | None = None  # read by livereload when it reloads browsers
-        self._last = self.scan()
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._stop, self._restart = threading.Event(), threading.Event()
 
-    def scan(self) -> dict[str, tuple[int, int]]:
-        found: dict[str, tuple[int, int]] = {}
-        for path in self.paths:
-            if path.is_file():
-                self._stamp(path, found)
-            elif path.is_dir():
-                self._walk(path, found)
-        return found
+    def start(self) -> "Watcher":
+        threading.Thread(target=self._watch_site_folder, daemon=True).start()
+        threading.Thread(target=self._watch_folders, daemon=True).start()
+        return self
 
-    def _walk(self, folder: Path, found: dict) -> None:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
-        for entry in entries:
-            path = Path(entry.path)
-            if not is_watched(Path(entry.name)) or path.resolve() in self.ignored:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                self._walk(path, found)
-            elif entry.is_file():
-                self._stamp(path, found)
-
-    def _stamp(self, path: Path, found: dict) -> None:
-        try:
-            status = path.stat()
-        except OSError:
-            return
-        found[path.relative_to(self.root).as_posix()] = (status.st_mtime_ns, status.st_size)
+    def stop(self) -> None:
+        self._stop.set()
+        self._restart.set()
 
     def changes(self) -> set[str]:
-        current = self.scan()
-        changed = {p for p in current.keys() | self._last.keys() if current.get(p) != self._last.get(p)}
-        self._last = current
-        return changed
+        found = set()
+        while not self._queue.empty():
+            found.add(self._queue.get())
+        return found
+
+    def wanted(self, _change, path: str) -> bool:
+        relative = Path(os.path.relpath(path, self.root))
+        return (relative.parts[0] in self.names and is_watched(relative)
+                and not (path + os.sep).startswith(self.skip))
+
+    def _watch_site_folder(self) -> None:
+        for changes in watchfiles.watch(self.root, watch_filter=self.wanted, recursive=False, debounce=1600,
+                                        step=20, stop_event=self._stop, raise_interrupt=False):
+            for _, path in changes:
+                self._queue.put(os.path.relpath(path, self.root))
+                if os.path.isdir(path):
+                    self._restart.set()  # a watched folder was created: watch inside it too
+
+    def _watch_folders(self) -> None:
+        while not self._stop.is_set():
+            self._restart.clear()
+            folders = [self.root / name for name in sorted(self.names) if (self.root / name).is_dir()]
+            if not folders:
+                self._restart.wait()
+                continue
+            for changes in watchfiles.watch(*folders, watch_filter=self.wanted, debounce=1600, step=20,
+                                            stop_event=self._restart, raise_interrupt=False):
+                for _, path in changes:
+                    self._queue.put(os.path.relpath(path, self.root))
 
 
 @dataclass
@@ -307,9 +318,8 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}")
     OriginCheckedReload.allowed_origins = allowed_origins(host, port)
     sources = site.config.sources if site.config else SiteConfig(root=root).sources
-    watcher = Watcher(root, [config_path, root / "themes", root / "templates", root / "static",
-                             *(root / name for name in sources)],
-                      ignored=[root / "output", root / ".cache", folder])
+    watcher = Watcher(root, [config_path.name, "themes", "templates", "static", *sources],
+                      ignored=[root / "output", root / ".cache", folder]).start()
     loop = RebuildLoop(site, watcher)
     loop.rebuild(set())
     host_in_url = f"[{host}]" if ":" in host else host
@@ -325,5 +335,6 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
     except KeyboardInterrupt:
         pass
     finally:
+        watcher.stop()
         shutil.rmtree(folder, ignore_errors=True)
         click.echo("Stopped.")

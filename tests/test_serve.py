@@ -27,17 +27,47 @@ def test_watcher_filter_ignores_hidden_files_and_editor_temporaries(name, watche
     assert is_watched(Path(name)) is watched
 
 
-def test_watcher_sees_additions_edits_and_deletions_but_not_ignored_folders(site):
-    watcher = Watcher(site, [site / "seeds", site / "site.yml"], ignored=[site / "seeds" / "skip"])
-    assert watcher.changes() == set()
+def collect(watcher, expected: set[str], seconds: float = 10) -> set[str]:
+    seen: set[str] = set()
+    deadline = time.monotonic() + seconds
+    while not expected <= seen and time.monotonic() < deadline:
+        seen |= watcher.changes()
+        time.sleep(0.02)
+    time.sleep(0.3)  # anything unexpected has time to show up too
+    return seen | watcher.changes()
+
+
+@pytest.fixture
+def watcher(site):
+    started = Watcher(site, ["site.yml", "seeds", "templates"], ignored=[site / "seeds" / "skip"]).start()
+    time.sleep(0.3)  # the watches are in place
+    yield started
+    started.stop()
+
+
+def test_watcher_sees_additions_edits_and_deletions_but_not_ignored_files(site, watcher):
+    (site / "seeds" / "skip").mkdir()
     write(site / "seeds" / "new.txt", "Title\nBody.\n")
     write(site / "seeds" / "skip" / "x.txt", "ignored folder")
     write(site / "seeds" / ".x.txt.swp", "editor temp")
+    write(site / "content" / "posts" / "unwatched.md", "not a watched folder here")
     (site / SEED_001).write_text("changed")
-    os.utime(site / "site.yml", (1, 1))
-    assert watcher.changes() == {"seeds/new.txt", SEED_001, "site.yml"}
+    assert collect(watcher, {"seeds/new.txt", SEED_001}) == {"seeds/new.txt", SEED_001}
     (site / "seeds" / "new.txt").unlink()
-    assert watcher.changes() == {"seeds/new.txt"}
+    assert collect(watcher, {"seeds/new.txt"}) == {"seeds/new.txt"}
+
+
+def test_watcher_keeps_seeing_a_settings_file_saved_by_rename(site, watcher):
+    for version in range(3):
+        write(site / "site.yml.tmp", f"title: v{version}\n").rename(site / "site.yml")
+        assert "site.yml" in collect(watcher, {"site.yml"})
+
+
+def test_watcher_watches_inside_a_folder_created_later(site, watcher):
+    (site / "templates").mkdir()
+    collect(watcher, {"templates"})
+    write(site / "templates" / "404.html", "override")
+    assert "templates/404.html" in collect(watcher, {"templates/404.html"})
 
 
 def test_a_burst_of_changes_is_one_rebuild():
@@ -116,7 +146,7 @@ def test_incremental_output_is_identical_to_a_clean_build(site_config):
 def preview(site, tmp_path):
     messages = []
     loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}, tmp_path / "preview"),
-                       Watcher(site, [site / "seeds"], []), echo=lambda m, err=False: messages.append(m))
+                       Watcher(site, ["seeds"], []), echo=lambda m, err=False: messages.append(m))
     return loop, messages
 
 

@@ -151,7 +151,7 @@ def test_editor_temporaries_hidden_and_data_files_are_not_documents(tmp_path):
     config = minimal_site(tmp_path)
     for name in ("real.md", ".hidden.md", "real.md~", ".real.md.swp", "4913", ".#real.md", "topics.yml"):
         write(tmp_path / "seeds" / name, "---\ntitle: x\n---\n")
-    assert [p.name for p in source_files(config, Diagnostics())] == ["real.md"]
+    assert [Path(p).name for p in source_files(config, Diagnostics())] == ["real.md"]
 
 
 def test_duplicate_ids_are_kept_apart_with_a_warning(tmp_path):

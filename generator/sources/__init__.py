@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import fnmatch
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,8 +14,8 @@ from generator.model import Article, Topic
 from generator.sources.article import build_article
 from generator.sources.document import decode, parse_document
 from generator.sources.topics import load_taxonomy
+from generator.walk import walk_files
 
-IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.swo", ".#*", "#*#", "4913", "*.tmp", "*.bak", ".*")
 DATA_SUFFIXES = (".yml", ".yaml")
 
 
@@ -23,22 +23,18 @@ def read_taxonomy(config: SiteConfig, diagnostics: Diagnostics) -> tuple[Topic, 
     return load_taxonomy(config.root / config.topics_file, config.topics_file, diagnostics)
 
 
-def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[Path]:
-    """Every document under the source folders, in a stable order; hidden files, editor temporaries,
-    data files and links that lead outside the site are passed over."""
+def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
+    """The path of every document under the source folders, in a stable order; hidden files, editor
+    temporaries, data files and links that lead outside the site are passed over."""
     found = []
     for folder in config.sources:
-        base = config.root / folder
-        for path in sorted(base.rglob("*")) if base.is_dir() else []:
-            relative = path.relative_to(config.root)
-            if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED_NAMES):
+        for entry in walk_files(str(config.root / folder)):
+            if entry.name.endswith(DATA_SUFFIXES):
                 continue
-            if path.suffix in DATA_SUFFIXES or not path.is_file():
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(config.root):
+                diagnostics.warn(os.path.relpath(entry.path, config.root), "links outside the site folder; skipped")
                 continue
-            if not path.resolve().is_relative_to(config.root):
-                diagnostics.warn(str(relative), "links outside the site folder; skipped")
-                continue
-            found.append(path)
+            found.append(entry.path)
     return found
 
 
@@ -61,7 +57,7 @@ class CachedRead:
 
 
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
-                 progress=lambda items: items, cache: dict[Path, CachedRead] | None = None) -> list[Article]:
+                 progress=lambda items: items, cache: dict[str, CachedRead] | None = None) -> list[Article]:
     """Read every document; with a cache (kept by the caller between builds) only changed files are re-read."""
     cache = {} if cache is None else cache
     files = source_files(config, diagnostics)
@@ -78,9 +74,9 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     return articles
 
 
-def _read_cached(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...], cache: dict) -> CachedRead:
+def _read_cached(path: str, config: SiteConfig, taxonomy: tuple[Topic, ...], cache: dict) -> CachedRead:
     try:
-        status = path.stat()
+        status = os.stat(path)
     except OSError:
         status = None  # vanished between listing and reading: an editor's save-by-rename
     stamp = (status.st_mtime_ns, status.st_size) if status else (0, 0)
@@ -89,11 +85,11 @@ def _read_cached(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...], ca
     local = Diagnostics()
     article = None
     try:
-        article = read_file(path, config, taxonomy, local)
+        article = read_file(Path(path), config, taxonomy, local)
     except SourceError as error:
         local.add(error.diagnostic)
     except OSError as error:
-        local.add(SourceError(str(path.relative_to(config.root)), f"cannot read: {error.strerror}").diagnostic)
+        local.add(SourceError(os.path.relpath(path, config.root), f"cannot read: {error.strerror}").diagnostic)
     cache[path] = CachedRead(stamp, article, tuple(local.items))
     return cache[path]
 
