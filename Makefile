@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: build drafts serve test clean
+.PHONY: build drafts serve test bench clean
 
 build: $(STAMP)
 	$(BIN)/digest build
@@ -34,3 +34,6 @@ clean:
 
 serve: $(STAMP)
 	$(BIN)/digest serve
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -45,7 +45,8 @@ class Builder:
         self._nav = None
         self._uses: dict[str, set[str]] | None = None
 
-    def run(self) -> BuildResult:
+    def run(self, edited: set[Path] | None = None) -> BuildResult:
+        """Build; `edited` (files known to be the only change, from a watcher) spares listing the sources."""
         diagnostics = Diagnostics()
         taxonomy = read_taxonomy(self.config, diagnostics)
         if taxonomy == self._taxonomy:
@@ -53,7 +54,9 @@ class Builder:
         else:
             self._read_cache.clear()  # topics guessed from keywords depend on it
             self._taxonomy = taxonomy
-        articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache)
+        edited_paths = {str(p) for p in edited} if edited is not None else None
+        articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache,
+                                edited_paths)
         index = build_index(self.config, articles, taxonomy, diagnostics, self.drafts)
         files, rendered = self._render(index)
         return BuildResult(files, tuple(rendered), len(articles), index, diagnostics)

@@ -11,6 +11,7 @@ half-built page), and the reload is sent after every rebuild.
 from __future__ import annotations
 
 import errno
+import gc
 import mimetypes
 import os
 import queue
@@ -35,7 +36,7 @@ from generator.output import OutputError, contained, sync_site
 from generator.render import describe_template_error, theme_static_files
 from generator.walk import is_ignored_name
 
-POLL_SECONDS = 0.04
+POLL_SECONDS = 0.02
 SETTLE_SECONDS = 0.03  # quiet time that ends a burst of changes, after watchfiles' own grouping
 
 
@@ -144,7 +145,7 @@ class PreviewSite:
         try:
             if self.builder is None or any(p.endswith(self.config_path.name) for p in changed):
                 self._load_config()
-            result = self.builder.run()
+            result = self.builder.run(self._edited_sources(changed))
             self._remember_moves(result.index)
             written = sync_site(result.files, theme_static_files(self.config), self.folder, self.written)
             self.written = dict(result.files)
@@ -158,6 +159,11 @@ class PreviewSite:
             return self._failed(describe_template_error(error))
         except Exception as error:  # a bug must not take the writer's server down with it
             return self._failed(f"{type(error).__name__}: {error}")
+
+    def _edited_sources(self, changed: set[str]) -> set[Path] | None:
+        """The changed paths when all lie in source folders, so the builder need not list 10,000 files."""
+        in_sources = all(Path(p).parts[0] in self.config.sources for p in changed)
+        return {self.config_path.parent / p for p in changed} if changed and in_sources else None
 
     def _remember_moves(self, index) -> None:
         """A page open in the browser when its slug changes reloads at its new address, not a 404."""
@@ -266,6 +272,15 @@ def describe(changed: set[str]) -> str:
     return first + (f" (+{len(changed) - 1} more)" if len(changed) > 1 else "")
 
 
+def settle_memory() -> None:
+    """Collect the last build's garbage now, after the reload was sent, then freeze what survives:
+    with 10,000 articles in memory a cyclic-GC pass walks every one of them, and one striking in
+    the middle of a rebuild added up to 150 ms to it."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class RebuildLoop:
     """Called every POLL_SECONDS on the server's thread: watch, debounce, rebuild, reload."""
 
@@ -293,6 +308,7 @@ class RebuildLoop:
         else:
             self.echo(f"{clock} {describe(changed)}: build has errors; the browser shows them until they are fixed")
         reload_browsers(self.watcher, changed)
+        settle_memory()
         return outcome
 
     def show_errors(self, errors: list[str]) -> None:

@@ -57,16 +57,25 @@ class CachedRead:
 
 
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
-                 progress=lambda items: items, cache: dict[str, CachedRead] | None = None) -> list[Article]:
-    """Read every document; with a cache (kept by the caller between builds) only changed files are re-read."""
+                 progress=lambda items: items, cache: dict[str, CachedRead] | None = None,
+                 edited: set[str] | None = None) -> list[Article]:
+    """Read every document. With a cache (kept by the caller between builds) only changed files are
+    re-read; when the caller knows that only the `edited` files changed, nothing else is even listed."""
     cache = {} if cache is None else cache
-    files = source_files(config, diagnostics)
-    for gone in set(cache) - set(files):
-        del cache[gone]
+    if edited is not None:
+        edited = {p for p in edited if p in cache or os.path.exists(p)}  # a vanished temp file is no change
+        for deleted in {p for p in edited if not os.path.exists(p)}:
+            del cache[deleted]
+    if edited is not None and edited <= cache.keys():
+        files = list(cache)
+    else:  # a new file, or no hint: list the folders
+        files, edited = source_files(config, diagnostics), None
+        for gone in set(cache) - set(files):
+            del cache[gone]
     articles: list[Article] = []
     keys: set[str] = set()
     for path in progress(files):
-        record = _read_cached(path, config, taxonomy, cache)
+        record = cache[path] if edited is not None and path not in edited else _read_cached(path, config, taxonomy, cache)
         for diagnostic in record.diagnostics:
             diagnostics.add(diagnostic)
         if record.article is not None:

@@ -1,0 +1,146 @@
+"""Benchmarks, run by `make bench`: full builds and save-to-reload latency.
+
+Corpora come from ../shared/bench/make_corpus.py (1k and 10k items; 50k and 100k with
+BENCH_FULL=1) and are kept in bench/work/. Results are printed and written to bench/results.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
+WORK = REPO / "bench" / "work"
+DIGEST = [sys.executable, "-m", "generator"]
+EDITS = 10
+SITE_YML = "title: Bench digest\nurl: https://example.org\nbase_path: /digest/\nsources: [seeds]\n"
+
+
+def corpus_site(count: int) -> Path:
+    """A site folder whose seeds/ is the synthetic corpus of `count` items (made once, then reused)."""
+    site = WORK / f"site-{count}"
+    if not (site / "seeds").is_dir():
+        site.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(SHARED / "bench" / "make_corpus.py"), str(site / "seeds"),
+                        "--count", str(count), "--seed", "1", "--jobs", "2"], check=True, stdout=subprocess.DEVNULL)
+        (site / "site.yml").write_text(SITE_YML)
+    return site
+
+
+def seeds_site() -> Path:
+    site = WORK / "site-seeds"
+    shutil.rmtree(site, ignore_errors=True)
+    for folder in ("seeds", "content"):
+        shutil.copytree(REPO / folder, site / folder)
+    shutil.copy(REPO / "site.yml", site / "site.yml")
+    return site
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def full_builds(site: Path, runs: int) -> dict:
+    """Cold builds into a fresh, empty output folder each time (the anchors' 'fresh dir' method)."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
+        wall, peak = timed(DIGEST + ["build", "--quiet", "--output", str(out)], site)
+        walls.append(wall)
+        peaks.append(peak)
+        shutil.rmtree(out.parent)
+    return {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "peak": max(peaks)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def reload_latencies(site: Path, port: int, edits: int) -> list[float]:
+    """Milliseconds from writing a changed seed to the server's reload message, as a browser gets it."""
+    origin = f"http://127.0.0.1:{port}"
+    socket_ = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers={"Origin": origin}))
+    await socket_.write_message(json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+    await socket_.read_message()
+    await socket_.write_message(json.dumps({"command": "info", "url": origin + "/digest/"}))
+    await asyncio.sleep(0.5)
+    seeds = sorted(p for p in (site / "seeds").iterdir() if p.read_text(encoding="utf-8").startswith("---"))
+    latencies = []
+    for number in range(edits):
+        seed = seeds[(number * 7919) % len(seeds)]
+        text = seed.read_text(encoding="utf-8").replace('excerpt: "', f'excerpt: "Edit {number}. ', 1)
+        started = time.perf_counter()
+        seed.write_text(text, encoding="utf-8")
+        while json.loads(await socket_.read_message()).get("command") != "reload":
+            pass
+        latencies.append(1000 * (time.perf_counter() - started))
+        await asyncio.sleep(1.0)  # a writer's pace: one save a second at most
+    socket_.close()
+    return latencies
+
+
+def save_to_reload(site: Path) -> dict:
+    port = free_port()
+    server = subprocess.Popen(DIGEST + ["serve", "--port", str(port)], cwd=site, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        for line in server.stdout:
+            if "Serving" in line:
+                break
+        latencies = asyncio.run(reload_latencies(site, port, EDITS))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"median": statistics.median(latencies), "min": min(latencies), "max": max(latencies)}
+
+
+def main() -> None:
+    if not (SHARED / "bench" / "make_corpus.py").is_file():
+        raise SystemExit(f"{SHARED}/bench/make_corpus.py not found: ../shared must sit beside the checkout")
+    WORK.mkdir(parents=True, exist_ok=True)
+    sizes = [1_000, 10_000] + ([50_000, 100_000] if os.environ.get("BENCH_FULL") else [])
+    rows = []
+    for count in sizes:
+        site = corpus_site(count)
+        build = full_builds(site, runs=3 if count <= 10_000 else 1)
+        rows.append((f"{count:,}", "full build, fresh output folder",
+                     f"{build['median']:.2f} s ({build['min']:.2f}-{build['max']:.2f})", f"{build['peak']:.0f} MiB"))
+        print(rows[-1], flush=True)
+    for label, site in [("seeds site", seeds_site()), ("10,000", corpus_site(10_000))]:
+        latency = save_to_reload(site)
+        rows.append((label, f"save to reload signal, median of {EDITS} edits",
+                     f"{latency['median']:.0f} ms ({latency['min']:.0f}-{latency['max']:.0f})", ""))
+        print(rows[-1], flush=True)
+    header = (f"Measured {date.today()} on {platform.machine()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}, by `make bench`.\n\n| items | what | time (min-max) | peak RSS |\n|---|---|---:|---:|\n")
+    table = header + "".join(f"| {' | '.join(row)} |\n" for row in rows)
+    (REPO / "bench" / "results.md").write_text("# Benchmark results\n\n" + table)
+    print("\n" + table)
+
+
+if __name__ == "__main__":
+    main()
