@@ -1,5 +1,10 @@
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +52,38 @@ def minimal_site(root: Path, **settings) -> SiteConfig:
     shutil.copytree(REPO / "themes", root / "themes")
     (root / "seeds").mkdir(exist_ok=True)
     return SiteConfig(root=root, **settings)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningServer:
+    """`digest serve` in its own process, as a writer starts it."""
+
+    def __init__(self, site: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/digest/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--port", str(self.port)], cwd=site,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
+        deadline = time.monotonic() + 30
+        while not any("Serving" in line for line in self.lines):
+            assert self.process.poll() is None and time.monotonic() < deadline, "".join(self.lines)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(site):
+    running = RunningServer(site)
+    yield running
+    running.stop()

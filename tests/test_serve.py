@@ -1,6 +1,8 @@
 """Dev server: the watcher filter, the debounce, the incremental plan, and errors that never kill it."""
 
+import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -8,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
 
 from conftest import REPO, write
 from generator.build import Builder
@@ -207,3 +211,37 @@ def test_a_busy_port_gives_a_clear_message(site):
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_the_server_cleanly_and_removes_the_preview(server):
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(timeout=10) == 0
+    time.sleep(0.2)
+    assert "Stopped." in "".join(server.lines) and "Traceback" not in "".join(server.lines)
+
+
+@pytest.mark.parametrize("origin, allowed", [(None, True), ("http://evil.example", False)])
+def test_live_server_refuses_reload_sockets_from_other_origins(server, origin, allowed):
+    async def connect():
+        headers = {"Origin": origin or f"http://127.0.0.1:{server.port}"}
+        request = HTTPRequest(f"ws://127.0.0.1:{server.port}/livereload", headers=headers)
+        connection = await websocket_connect(request)
+        connection.close()
+
+    if allowed:
+        asyncio.run(connect())
+    else:
+        with pytest.raises(HTTPClientError, match="403"):
+            asyncio.run(connect())
+
+
+def test_served_pages_live_under_the_base_path(server):
+    import urllib.request
+    from urllib.error import HTTPError
+
+    root = f"http://127.0.0.1:{server.port}"
+    with urllib.request.urlopen(root + "/") as response:  # follows the redirect
+        assert response.url == server.url and b"/livereload.js" in response.read()
+    with pytest.raises(HTTPError) as missing:
+        urllib.request.urlopen(server.url + "no/such/page/")
+    assert missing.value.code == 404 and b"Page not found" in missing.value.read()

@@ -1,43 +1,13 @@
 """The dev server in a real browser: edits on disk show up by themselves, errors show and clear."""
 
-import os
-import socket
-import subprocess
-import sys
-import threading
-import time
-
 import pytest
 
 from browser import browser  # noqa: F401  (fixture)
-from conftest import REPO, write
+from conftest import write
 
 ARTICLE = "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/"
 SEED = "seeds/001_66d0eec8100579d4.txt"
 CONNECTED = "() => window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol >= 7"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def server(site):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port)], cwd=site,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONPATH": str(REPO)})
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not any("Serving" in line for line in lines):
-        assert process.poll() is None and time.monotonic() < deadline, "".join(lines)
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/digest/", lines
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -54,7 +24,7 @@ def open_live(page, url):
 
 
 def test_an_edited_title_appears_without_touching_the_browser(site, server, page):
-    base, _ = server
+    base = server.url
     open_live(page, base + ARTICLE)
     assert page.locator("h1").inner_text() == "When AI in healthcare goes wrong, who is responsible?"
     seed = site / SEED
@@ -65,7 +35,7 @@ def test_an_edited_title_appears_without_touching_the_browser(site, server, page
 
 
 def test_broken_yaml_shows_the_error_then_the_article_comes_back(site, server, page):
-    base, lines = server
+    base, lines = server.url, server.lines
     open_live(page, base + ARTICLE)
     seed = site / SEED
     good = seed.read_text()
@@ -79,7 +49,7 @@ def test_broken_yaml_shows_the_error_then_the_article_comes_back(site, server, p
 
 
 def test_a_new_seed_appears_on_the_home_page_and_its_url_dies_with_it(site, server, page):
-    base, _ = server
+    base = server.url
     open_live(page, base)
     new = write(site / "seeds" / "020_new.txt",
                 "---\ntitle: A story that did not exist\npublishedDateTime: 2026-11-21T08:00:00Z\ntopics: [AI]\n---\n")
