@@ -18,7 +18,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import render_feed
 from generator.index import SiteIndex, build_index, html_pages
-from generator.output import check_target, write_site
+from generator.output import OutputError, check_target, write_site
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
 from generator.urls import Urls
@@ -72,6 +72,7 @@ class Builder:
         self.renderer.use(index)
         jobs = [(page.path, "page", page.template, (page.template, page.context), page) for page in html_pages(self.config, index)]
         jobs += [(feed.path, "feed", "feed_entry.html", feed, feed) for feed in index.feeds]
+        _refuse_clashes(job[0] for job in jobs)
         outputs, rendered = {}, []
         for path, kind, template, inputs, job in self._progress("rendering")(jobs):
             previous = self._outputs.get(path)
@@ -97,6 +98,15 @@ class Builder:
 
     def _progress(self, description: str):
         return lambda items: tqdm(items, desc=description, unit=" files", leave=False, disable=not self.show_progress)
+
+
+def _refuse_clashes(paths) -> None:
+    """The index gives every page its own path; this guards that promise against any future change."""
+    seen: set[str] = set()
+    for path in paths:
+        if path in seen:
+            raise OutputError(f"two pages would both be written to {path}")
+        seen.add(path)
 
 
 @dataclass(frozen=True)

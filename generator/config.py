@@ -38,6 +38,8 @@ class SiteConfig:
     sources: tuple[str, ...] = ("seeds", "content")
     topics_file: str = "content/topics.yml"
     output: str = "output"
+    max_file_bytes: int = 5 * 1024 * 1024  # a larger document is skipped, not read into memory
+    max_field_chars: int = 20_000  # a longer text field is cut, with a warning
 
     @property
     def tz(self) -> ZoneInfo:

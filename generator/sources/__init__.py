@@ -12,7 +12,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic
 from generator.sources.article import build_article
-from generator.sources.document import decode, parse_document
+from generator.sources.document import decode, parse_document, read_bytes
 from generator.sources.topics import load_taxonomy
 from generator.walk import walk_files
 
@@ -41,9 +41,11 @@ def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
 def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
               diagnostics: Diagnostics) -> Article:
     label = str(path.relative_to(config.root))
-    text, lossy = decode(label, path.read_bytes())
+    text, lossy = decode(label, read_bytes(label, path, config.max_file_bytes))
     if lossy:
         diagnostics.warn(label, "not valid UTF-8; undecodable bytes replaced with U+FFFD")
+    if not text.strip():
+        raise SourceError(label, "empty file")
     doc = parse_document(label, text)
     kind = "page" if "pages" in path.relative_to(config.root).parts[1:-1] else "article"
     return build_article(doc, path, kind, config, taxonomy, diagnostics)
@@ -99,6 +101,9 @@ def _read_cached(path: str, config: SiteConfig, taxonomy: tuple[Topic, ...], cac
         local.add(error.diagnostic)
     except OSError as error:
         local.add(SourceError(os.path.relpath(path, config.root), f"cannot read: {error.strerror}").diagnostic)
+    except Exception as error:  # a reader bug must cost one file, not the build
+        local.add(SourceError(os.path.relpath(path, config.root),
+                              f"could not be read ({type(error).__name__}: {error})").diagnostic)
     cache[path] = CachedRead(stamp, article, tuple(local.items))
     return cache[path]
 

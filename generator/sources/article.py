@@ -13,7 +13,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.model import Article, Image, Provider, Related
 from generator.sources.document import Document
-from generator.sources.fields import FieldReader, clean_text
+from generator.sources.fields import MAX_TITLE, FieldReader, clean_text
 from generator.sources.filedates import fallback_date
 from generator.sources.plaintext import parse_plain_text
 from generator.sources.sanitize import markdown_to_html, sanitize_embed
@@ -28,7 +28,7 @@ MAX_RELATED = 10
 
 def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
                   taxonomy: tuple[Topic, ...], diagnostics: Diagnostics) -> Article:
-    fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz)
+    fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz, config.max_field_chars)
     featured = (doc.meta or {}).get("featuredContent")
     title, blocks, body_html = _title_and_body(doc, fields)
     if not title:
@@ -43,7 +43,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         key=fields.text("id") or file.stem, source=doc.path, kind=kind, title=title, date=date,
         updated=max(date, fields.date("updatedDateTime", "updated") or date),
         summary=summary, body_html=body_html, blocks=blocks, topics=topics,
-        provider=_provider(fields, fields.mapping("provider")),
+        provider=_provider(fields, fields.meta.get("provider")),
         image=_image(fields, title), related=_related(fields),
         source_url=fields.url("webUrl", "originalUrl", "link"),
         media_type=fields.text("type") or "article",
@@ -57,9 +57,12 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
 def _title_and_body(doc: Document, fields: FieldReader):
     if doc.meta is None:
         title, blocks = parse_plain_text(doc.body)
+        if len(title) > MAX_TITLE:
+            fields.warn("title", f"first line is {len(title):,} characters, cut to {MAX_TITLE}")
+            title = title[:MAX_TITLE].rstrip() + "…"
         return title, blocks, ""
     body_html = markdown_to_html(doc.body) if doc.body.strip() else ""
-    return fields.text("title"), (), body_html
+    return fields.text("title", limit=MAX_TITLE), (), body_html
 
 
 def _first_paragraph(blocks, body_html: str) -> str:
@@ -85,9 +88,10 @@ def _guess_topics(label, title, summary, blocks, body_html, taxonomy, diagnostic
 
 
 def _provider(fields: FieldReader, value) -> Provider | None:
+    """A mapping {name, domain}; a plain string is taken as the name."""
     if isinstance(value, str):
         value = {"name": value}
-    if not isinstance(value, dict):
+    if fields.mapping("provider", value) is None:
         return None
     name = fields.text("name", mapping=value)
     return Provider(name=name, domain=fields.text("domain", mapping=value)) if name else None
@@ -110,7 +114,7 @@ def _related(fields: FieldReader) -> tuple[Related, ...]:
             related.append(Related(
                 title=title, summary=fields.text("excerpt", "summary", mapping=entry),
                 date=fields.date("publishedDateTime", "date", mapping=entry),
-                provider=_provider(fields, fields.mapping("provider", entry.get("provider"))),
+                provider=_provider(fields, entry.get("provider")),
                 url=fields.url("webUrl", "originalUrl", mapping=entry),
             ))
     return tuple(related)

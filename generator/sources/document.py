@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
 from generator.diagnostics import SourceError
-from generator.yamlload import load_strings
+from generator.sources.fields import CONTROL_CHARS
+from generator.yamlload import SafeLoader, load_strings
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 64
 FENCE = "---"
 
 
@@ -21,10 +23,16 @@ class Document:
     body_line: int  # 1-based line number where the body starts
 
 
+def read_bytes(path: str, file: Path, limit: int) -> bytes:
+    """The file's bytes, refusing one over the size limit before reading it."""
+    size = file.stat().st_size
+    if size > limit:
+        raise SourceError(path, f"file is {size:,} bytes, over the {limit:,}-byte limit (max_file_bytes)")
+    return file.read_bytes()
+
+
 def decode(path: str, data: bytes) -> tuple[str, bool]:
     """Return the text and whether undecodable bytes had to be replaced."""
-    if len(data) > MAX_FILE_BYTES:
-        raise SourceError(path, f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
     if b"\x00" in data:
         raise SourceError(path, "binary file (contains NUL bytes)")
     try:
@@ -32,7 +40,7 @@ def decode(path: str, data: bytes) -> tuple[str, bool]:
     except UnicodeDecodeError:
         text, lossy = data.decode("utf-8", errors="replace"), True
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return text, lossy
+    return CONTROL_CHARS.sub("", text), lossy
 
 
 def parse_document(path: str, text: str) -> Document:
@@ -55,6 +63,7 @@ def _closing_fence(lines: list[str]) -> int | None:
 
 def _load_front_matter(path: str, source: str) -> dict:
     try:
+        _check_nesting(path, source)
         meta = load_strings(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -68,3 +77,23 @@ def _load_front_matter(path: str, source: str) -> dict:
     if not isinstance(meta, dict):
         raise SourceError(path, f"front matter must be a mapping of fields, got a {type(meta).__name__}", 2, 1)
     return meta
+
+
+def _check_nesting(path: str, source: str) -> None:
+    """libyaml composes nested nodes recursively in C: 100,000 nested brackets crash the process
+    outright. Depth is bounded by the number of brackets and by indentation, so only front matter
+    where either is large is walked event by event (the walk itself does not recurse)."""
+    brackets = source.count("[") + source.count("{")
+    indent = max((len(line) - len(line.lstrip(" ")) for line in source.split("\n")), default=0)
+    if brackets <= MAX_NESTING and indent <= MAX_NESTING and "- - " not in source and "? ? " not in source:
+        return
+    depth = 0
+    for event in yaml.parse(source, Loader=SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                mark = event.start_mark
+                raise SourceError(path, f"front matter nests deeper than {MAX_NESTING} levels",
+                                  mark.line + 2, mark.column + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1

@@ -12,10 +12,12 @@ from dateutil import parser as dateparser
 
 from generator.diagnostics import Diagnostics
 
-# Characters XML 1.0 forbids (feeds break on them) plus C1 controls; tab and newline are kept.
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# Characters XML 1.0 forbids (a feed breaks on them), C1 controls and Unicode noncharacters (HTML
+# parsers reject them); tab and newline are kept.
+NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
+CONTROL_CHARS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{NONCHARACTERS}]")
 SPACES = re.compile(r"\s+")
-MAX_TEXT = 20_000
+MAX_TITLE = 300  # longer is no headline: it would swamp every listing and <title>
 TRUTHY = {"true", "yes", "on", "1"}
 FALSY = {"false", "no", "off", "0"}
 
@@ -58,8 +60,8 @@ def parse_date(value: str, tz: ZoneInfo) -> datetime | None:
 class FieldReader:
     """Reads fields of one document's front matter; every rejected value is a warning naming the field."""
 
-    def __init__(self, meta: dict, path: str, diagnostics: Diagnostics, tz: ZoneInfo):
-        self.meta, self.path, self.diagnostics, self.tz = meta, path, diagnostics, tz
+    def __init__(self, meta: dict, path: str, diagnostics: Diagnostics, tz: ZoneInfo, max_chars: int = 20_000):
+        self.meta, self.path, self.diagnostics, self.tz, self.max_chars = meta, path, diagnostics, tz, max_chars
 
     def warn(self, field: str, problem: str) -> None:
         self.diagnostics.warn(self.path, f"field '{field}': {problem}")
@@ -70,17 +72,18 @@ class FieldReader:
                 return name, self.meta[name]
         return names[0], None
 
-    def text(self, *names: str, mapping: dict | None = None) -> str:
+    def text(self, *names: str, mapping: dict | None = None, limit: int | None = None) -> str:
         name, value = self._from(mapping, names)
+        limit = min(limit or self.max_chars, self.max_chars)
         if value is None:
             return ""
         if not isinstance(value, str):
             self.warn(name, f"expected text, got a {_kind(value)}; ignored")
             return ""
         cleaned = clean_text(value)
-        if len(cleaned) > MAX_TEXT:
-            self.warn(name, f"{len(cleaned):,} characters, cut to {MAX_TEXT:,}")
-            cleaned = cleaned[:MAX_TEXT]
+        if len(cleaned) > limit:
+            self.warn(name, f"{len(cleaned):,} characters, cut to {limit:,}")
+            cleaned = cleaned[:limit].rstrip() + "…"
         return cleaned
 
     def url(self, *names: str, mapping: dict | None = None) -> str | None:

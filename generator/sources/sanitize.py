@@ -29,7 +29,22 @@ def markdown_to_html(source: str) -> str:
 
 
 def sanitize_html(html: str) -> str:
-    return nh3.clean(html, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
+    return nh3.clean(html, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer", attribute_filter=_site_or_absolute)
+
+
+def _site_or_absolute(tag: str, attribute: str, value: str) -> str | None:
+    """Links may be absolute (nh3 has checked the scheme), a fragment, or a path inside this site
+    ("/feed.xml", rebased under base_path when rendered). Other relative URLs point at files a
+    document cannot ship, and `//host/x` (or `\\host`, which browsers read the same way) is
+    relative only in name: it loads from another site."""
+    if attribute not in ("href", "src"):
+        return value
+    url = value.strip().replace("\\", "/")
+    if url.startswith("//"):
+        return None
+    if url.startswith(("/", "#")) or urlsplit(url).scheme:
+        return value
+    return None
 
 
 def sanitize_embed(html: str) -> str:
