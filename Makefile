@@ -14,7 +14,7 @@ build: $(STAMP)
 drafts: $(STAMP)
 	$(BIN)/digest build --drafts
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) node_modules/.installed
 	$(BIN)/python -m pytest
 
 $(BIN)/python:
@@ -27,6 +27,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The Nu HTML Checker and axe-core, which the tests run (vnu.jar with the machine's java).
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 clean:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.feeds import render_feed
-from generator.index import SiteIndex, build_index, html_pages
+from generator.feeds import json_feed_path, render_feed, render_json_feed
+from generator.index import SiteIndex, build_index, html_pages, site_files
 from generator.output import OutputError, check_target, write_site
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
@@ -70,25 +71,33 @@ class Builder:
             self._outputs.clear()
             self._nav = index.pages
         self.renderer.use(index)
-        jobs = [(page.path, "page", page.template, (page.template, page.context), page) for page in html_pages(self.config, index)]
-        jobs += [(feed.path, "feed", "feed_entry.html", feed, feed) for feed in index.feeds]
+        jobs = self._jobs(index)
         _refuse_clashes(job[0] for job in jobs)
         outputs, rendered = {}, []
-        for path, kind, template, inputs, job in self._progress("rendering")(jobs):
+        for path, template, inputs, make in self._progress("rendering")(jobs):
             previous = self._outputs.get(path)
             if previous is not None and previous[0] == inputs and not uses.get(template, {template}) & stale_templates:
                 outputs[path] = previous
                 continue
-            outputs[path] = (inputs, self._render_one(kind, job))
+            outputs[path] = (inputs, make())
             rendered.append(path)
         outputs[".nojekyll"] = (None, b"")  # GitHub Pages would otherwise drop paths starting with "_"
         self._outputs = outputs
         return {path: data for path, (_, data) in outputs.items()}, rendered
 
-    def _render_one(self, kind: str, job) -> bytes:
-        if kind == "page":
-            return self.renderer.page(job)
-        return render_feed(job, self.config, self.urls, self.renderer.feed_entry)
+    def _jobs(self, index: SiteIndex) -> list[tuple]:
+        """Every output as (path, template it depends on, inputs that decide its bytes, how to make it)."""
+        config, urls, renderer = self.config, self.urls, self.renderer
+        pages = html_pages(config, index)
+        jobs = [(page.path, page.template, (page.template, page.context), partial(renderer.page, page))
+                for page in pages]
+        for feed in index.feeds:
+            jobs.append((feed.path, "feed_entry.html", feed, partial(render_feed, feed, config, urls, renderer.feed_entry)))
+            jobs.append((json_feed_path(feed), "feed_entry.html", feed,
+                         partial(render_json_feed, feed, config, urls, renderer.feed_entry)))
+        for path, template, context in site_files(config, pages):
+            jobs.append((path, template, (template, context), partial(renderer.file, template, **context)))
+        return jobs
 
     def _stale_templates(self) -> set[str]:
         stamps = template_stamps(self.config)
@@ -146,7 +155,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     return BuildReport(
         read=result.documents,
         skipped=len(result.diagnostics.errors), pages=sum(p.endswith(".html") for p in result.files),
-        feeds=len(result.index.feeds), diagnostics=result.diagnostics,
+        feeds=2 * len(result.index.feeds), diagnostics=result.diagnostics,
         seconds=time.perf_counter() - started, output=target.resolve(), written=write,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -13,6 +14,8 @@ import yaml
 from generator.yamlload import load_typed
 
 CONFIG_NAME = "site.yml"
+# A fork published at another repository name needs another base path, without editing site.yml.
+ENVIRONMENT_OVERRIDES = {"DIGEST_BASE_PATH": "base_path", "DIGEST_URL": "url"}
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
 TAG_AUTHORITY = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,},\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -40,6 +43,7 @@ class SiteConfig:
     output: str = "output"
     max_file_bytes: int = 5 * 1024 * 1024  # a larger document is skipped, not read into memory
     max_field_chars: int = 20_000  # a longer text field is cut, with a warning
+    cname: str = ""  # custom domain: written to output/CNAME for branch-deployed Pages
 
     @property
     def tz(self) -> ZoneInfo:
@@ -63,10 +67,13 @@ class SiteConfig:
 OPTION_TYPES = {f.name: f.type for f in fields(SiteConfig) if f.name != "root"}
 
 
-def load_config(path: Path, overrides: dict | None = None) -> SiteConfig:
-    """Read `site.yml` (or use defaults when it does not exist) and validate every key."""
+def load_config(path: Path, overrides: dict | None = None, environ: dict | None = None) -> SiteConfig:
+    """Read `site.yml` (or use defaults when it does not exist) and validate every key.
+    DIGEST_BASE_PATH and DIGEST_URL in the environment win over the file, explicit overrides over both."""
     path = Path(path)
     raw = _read_yaml(path) if path.exists() else {}
+    environ = os.environ if environ is None else environ
+    raw.update({key: environ[name] for name, key in ENVIRONMENT_OVERRIDES.items() if environ.get(name)})
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
     problems = [f"{path.name}: unknown key '{key}'" for key in raw if key not in OPTION_TYPES]
     values = {}
@@ -140,6 +147,12 @@ def _authority(value: str) -> str:
     return value
 
 
+def _domain(value: str) -> str:
+    if value and not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", value):
+        raise ValueError(f"must be a domain name such as digest.example.org, got {value!r}")
+    return value
+
+
 def _relative_folder(value: str) -> str:
     if Path(value).is_absolute() or ".." in Path(value).parts or not value.strip():
         raise ValueError(f"must be a folder inside the site, got {value!r}")
@@ -153,4 +166,5 @@ VALIDATORS = {
     "id_authority": _authority,
     "output": _relative_folder,
     "theme": _relative_folder,
+    "cname": _domain,
 }

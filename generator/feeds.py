@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -28,6 +29,46 @@ class _Entry(FeedEntry):
                 if link.get(attribute) and written.get("href") == link["href"]:
                     written.set(attribute, str(link[attribute]))
         return element
+
+
+def json_feed_path(feed: Feed) -> str:
+    return feed.path.removesuffix(".xml") + ".json"
+
+
+def render_json_feed(feed: Feed, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> bytes:
+    """JSON Feed 1.1 from the same entries as the Atom feed, with the same permanent ids."""
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": urls.absolute(feed.page_path),
+        "feed_url": urls.absolute(json_feed_path(feed)),
+        "description": config.description or config.title,
+        "language": config.language,
+        "authors": [{"name": config.feed_author}],
+        "items": [_json_item(entry, config, urls, entry_html) for entry in feed.entries],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def _json_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html) -> dict:
+    article = entry.article
+    item = {
+        "id": tag_uri(config, article.key),
+        "url": urls.absolute(entry.path),
+        "title": article.title,
+        "content_html": entry_html(entry),
+        "date_published": article.date.isoformat(),
+        "date_modified": article.updated.isoformat(),
+        "authors": [{"name": article.provider.name if article.provider else config.feed_author}],
+        "tags": [topic.name for topic in entry.topics],
+    }
+    if article.summary:
+        item["summary"] = article.summary
+    if article.source_url:
+        item["external_url"] = article.source_url
+    if article.image:
+        item["image"] = article.image.url
+    return item
 
 
 def render_feed(feed: Feed, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> bytes:

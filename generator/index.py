@@ -122,6 +122,11 @@ class Page:
     path: str  # output file, e.g. "page/2/index.html"
     template: str
     context: dict = field(hash=False)
+    lastmod: datetime | None = None  # newest content the page shows, for the sitemap; None: not listed
+
+    @property
+    def url_path(self) -> str:
+        return self.path.removesuffix("index.html")
 
 
 @dataclass(frozen=True)
@@ -269,18 +274,45 @@ def paginate(entries: tuple[Entry, ...], size: int, base: str) -> list[dict]:
     ]
 
 
+def newest_update(entries) -> datetime | None:
+    return max((e.article.updated for e in entries), default=None)
+
+
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
+
+
+def site_files(config: SiteConfig, pages: list[Page]) -> list[tuple[str, str, dict]]:
+    """The files around the pages, as (output path, template, context): sitemaps, robots.txt, CNAME."""
+    listed = tuple((page.url_path, page.lastmod) for page in pages if page.lastmod is not None)
+    chunks = [listed[i : i + SITEMAP_LIMIT] for i in range(0, len(listed), SITEMAP_LIMIT)] or [()]
+    if len(chunks) == 1:
+        files = [("sitemap.xml", "sitemap.xml", {"urls": chunks[0]})]
+    else:
+        names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
+        files = [(name, "sitemap.xml", {"urls": chunk}) for name, chunk in zip(names, chunks)]
+        files.append(("sitemap.xml", "sitemap_index.xml",
+                      {"sitemaps": tuple((name, max(d for _, d in chunk)) for name, chunk in zip(names, chunks))}))
+    files.append(("robots.txt", "robots.txt", {}))
+    if config.cname:
+        files.append(("CNAME", "CNAME", {}))
+    return files
+
+
 def html_pages(config: SiteConfig, index: SiteIndex) -> list[Page]:
     """Every HTML page of the site with the context its template needs."""
-    pages = [Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"})
+    newest = newest_update(index.entries)
+    pages = [Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"},
+                  newest_update(p["entries"]) or newest)
              for p in paginate(index.entries, config.page_size, "")]
-    pages.append(Page("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}))
+    pages.append(Page("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}, newest))
     for listing in index.topics:
         pages += [Page(p["path"] + "index.html", "topic.html",
-                       {"listing": listing.summary, "pagination": p, "feed_path": listing.path + "feed.xml"})
+                       {"listing": listing.summary, "pagination": p, "feed_path": listing.path + "feed.xml"},
+                       newest_update(p["entries"]))
                   for p in paginate(listing.entries, config.page_size, listing.path)]
-    pages.append(Page("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}))
-    pages += [Page(m.path + "index.html", "month.html", {"month": m}) for m in index.months]
-    pages += [Page(e.path + "index.html", "article.html", {"entry": e}) for e in index.entries]
-    pages += [Page(e.path + "index.html", "page.html", {"entry": e}) for e in index.pages]
+    pages.append(Page("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}, newest))
+    pages += [Page(m.path + "index.html", "month.html", {"month": m}, newest_update(m.entries)) for m in index.months]
+    pages += [Page(e.path + "index.html", "article.html", {"entry": e}, e.article.updated) for e in index.entries]
+    pages += [Page(e.path + "index.html", "page.html", {"entry": e}, e.article.updated) for e in index.pages]
     pages.append(Page("404.html", "404.html", {}))
     return pages

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
+from markupsafe import Markup
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError, meta
 
 from generator import __version__
@@ -34,6 +36,8 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
         human_date=lambda d: _human_date(d.astimezone(config.tz)),
         month_label=lambda d: d.astimezone(config.tz).strftime("%B %Y"),
         rebase=urls.rebase_html,
+        json_ld=_json_for_script,
+        news_article=lambda entry: news_article(entry, config, urls),
     )
     return env
 
@@ -43,6 +47,33 @@ def describe_template_error(error: TemplateError) -> str:
     where = getattr(error, "filename", None) or getattr(error, "name", None) or "template"
     line = f":{error.lineno}" if getattr(error, "lineno", None) else ""
     return f"{where}{line}: {type(error).__name__}: {error.message or error}"
+
+
+def news_article(entry: Entry, config: SiteConfig, urls: Urls) -> dict:
+    """schema.org NewsArticle. The provider wrote the story, not us: it is named as provider and
+    the source as isBasedOn, while canonical and publisher stay this site's."""
+    article, page = entry.article, urls.absolute(entry.path)
+    data = {
+        "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title[:110],
+        "url": page, "mainEntityOfPage": page, "inLanguage": config.language,
+        "datePublished": article.date.isoformat(), "dateModified": article.updated.isoformat(),
+        "publisher": {"@type": "Organization", "name": config.title, "url": urls.absolute()},
+        "articleSection": [topic.name for topic in entry.topics],
+    }
+    optional = {
+        "description": article.summary or None,
+        "image": [article.image.url] if article.image else None,
+        "isBasedOn": article.source_url,
+        "provider": {"@type": "Organization", "name": article.provider.name} if article.provider else None,
+    }
+    data.update({key: value for key, value in optional.items() if value})
+    return data
+
+
+def _json_for_script(data) -> Markup:
+    """JSON safe inside <script>: no '<', '>' or '&' can end the element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _human_date(moment: datetime) -> str:
@@ -58,7 +89,10 @@ class Renderer:
         self.env.globals["nav_pages"] = index.pages
 
     def page(self, page: Page) -> bytes:
-        return self.env.get_template(page.template).render(page.context, page_path=_page_url_path(page.path)).encode()
+        return self.env.get_template(page.template).render(page.context, page_path=page.url_path).encode()
+
+    def file(self, template: str, **context) -> bytes:
+        return self.env.get_template(template).render(context).encode()
 
     def feed_entry(self, entry: Entry) -> str:
         return self.env.get_template("feed_entry.html").render(entry=entry)
@@ -68,7 +102,9 @@ def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:
     """(mtime_ns, size) of every template file by name; the site's override shadows the theme's."""
     stamps: dict[str, tuple[int, int]] = {}
     for folder in reversed(template_dirs(config)):
-        for path in folder.rglob("*.html") if folder.is_dir() else []:
+        for path in folder.rglob("*") if folder.is_dir() else []:
+            if not path.is_file():
+                continue
             status = path.stat()
             stamps[path.relative_to(folder).as_posix()] = (status.st_mtime_ns, status.st_size)
     return stamps
@@ -77,7 +113,7 @@ def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:
 def template_dependencies(env: Environment) -> dict[str, set[str]]:
     """For each template, itself plus every template it extends, imports or includes, transitively."""
     direct = {}
-    for name in env.list_templates(extensions=["html"]):
+    for name in env.list_templates():
         source, filename, _ = env.loader.get_source(env, name)
         tree = env.parse(source, name, filename)
         direct[name] = {ref.removeprefix("!theme/") for ref in meta.find_referenced_templates(tree) if ref}
@@ -91,10 +127,6 @@ def template_dependencies(env: Environment) -> dict[str, set[str]]:
                     todo.append(ref)
         closure[name] = seen
     return closure
-
-
-def _page_url_path(file_path: str) -> str:
-    return file_path.removesuffix("index.html")
 
 
 def theme_static_files(config: SiteConfig) -> list[tuple[Path, str]]:

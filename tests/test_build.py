@@ -119,7 +119,8 @@ def test_plain_text_article_renders_headings_lists_and_attributions(built):
     html = text(page)
     assert "<h2>What Happens When AI Gets a Diagnosis Wrong?</h2>" in html
     assert html.count("<li>") >= 4 and '<p class="attribution">— Dr. Sarah Townley' in html
-    assert html.count("Who&#39;s Liable When AI Makes a Medical Mistake?") == 2  # <title> and <h1>, not the body
+    body = html.split("<body>", 1)[1]
+    assert body.count("Who&#39;s Liable When AI Makes a Medical Mistake?") == 1, "the <h1>, not repeated as a paragraph"
 
 
 def test_month_page_groups_by_topic_and_archive_counts(built):

@@ -48,7 +48,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         source_url=fields.url("webUrl", "originalUrl", "link"),
         media_type=fields.text("type") or "article",
         quality=fields.integer("quality"), heat=fields.integer("heat"),
-        featured_html=sanitize_embed(featured) if isinstance(featured, str) else "",
+        featured_html=sanitize_embed(featured, title) if isinstance(featured, str) else "",
         draft=fields.boolean("published") is False or fields.boolean("draft") is True,
         slug=fields.text("slug"),
     )

@@ -15,7 +15,7 @@ VIDEO_HOSTS = {
     "player.vimeo.com",
 }
 EMBED_ATTRIBUTES = {
-    "sandbox": "allow-scripts allow-same-origin allow-presentation allow-popups",
+    "sandbox": "allow-scripts allow-presentation allow-popups",  # no allow-same-origin: with scripts it undoes the sandbox
     "referrerpolicy": "strict-origin-when-cross-origin",
     "loading": "lazy",
 }
@@ -47,14 +47,14 @@ def _site_or_absolute(tag: str, attribute: str, value: str) -> str | None:
     return None
 
 
-def sanitize_embed(html: str) -> str:
-    """Keep only iframes from known video hosts, sandboxed; everything else is removed."""
+def sanitize_embed(html: str, title: str = "") -> str:
+    """Keep only iframes from known video hosts, sandboxed and titled; everything else is removed."""
     cleaned = nh3.clean(
         html,
         tags={"iframe"},
-        attributes={"iframe": {"src", "width", "height", "title", "allow", "allowfullscreen"}},
+        attributes={"iframe": {"src", "width", "height", "allow", "allowfullscreen"}},
         attribute_filter=_embed_attribute,
-        set_tag_attribute_values={"iframe": EMBED_ATTRIBUTES},
+        set_tag_attribute_values={"iframe": {**EMBED_ATTRIBUTES, "title": f"Video: {title}" if title else "Video"}},
         url_schemes={"https"},
     )
     return cleaned if 'src="' in cleaned else ""
@@ -64,4 +64,6 @@ def _embed_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "src":
         parts = urlsplit(value)
         return value if parts.scheme == "https" and parts.hostname in VIDEO_HOSTS else None
+    if attribute in ("width", "height"):
+        return value if value.isdigit() else None  # HTML wants whole pixels: "100%" is invalid
     return value
