@@ -2,16 +2,21 @@
 
 Front matter is loaded with every plain scalar kept as the string the writer typed
 (YAML 1.1 would turn `title: NO` into False and `title: 1e3` into 1000.0); fields are
-then coerced one by one with the type each one needs.
+then coerced one by one with the type each one needs. Nothing but str, None, list and
+dict is ever constructed, and aliases are refused (a "billion laughs" file expands them).
 """
 
 from __future__ import annotations
 
-import re
-
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.resolver import BaseResolver
+from yaml.constructor import ConstructorError
+from yaml.nodes import ScalarNode, SequenceNode
+
+STR_TAG, NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
+SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+STANDARD_TAGS = "tag:yaml.org,2002:"  # !!int, !!str, ...: kept as the text written
+UNSAFE_TAGS = "tag:yaml.org,2002:python/"
 
 try:
     from yaml.cyaml import CParser as _Parser
@@ -35,31 +40,53 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     HAS_LIBYAML = False
 
 
-class _NoAliasConstructor(SafeConstructor):
-    """Refuses aliases: expanding shared references is how a 'billion laughs' file exhausts memory."""
+class StringLoader(_Parser):
+    """libyaml parses and composes; this walks the nodes into str, None, list and dict.
 
-    def construct_object(self, node, deep=False):
-        if node in self.constructed_objects or node in self.recursive_objects:
+    PyYAML's own constructor and resolver run in Python for every node and were most of the
+    read time; with every scalar kept as text, none of their machinery is needed."""
+
+    def descend_resolver(self, parent, index):  # path-based resolution: not used
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode:
+            return NULL_TAG if implicit[0] and value in NULL_WORDS else STR_TAG
+        return SEQ_TAG if kind is SequenceNode else MAP_TAG
+
+    def load(self):
+        node = self.get_single_node()
+        return None if node is None else self._construct(node, set())
+
+    def _construct(self, node, seen: set):
+        if id(node) in seen:
             raise ConstructorError(None, None, "YAML aliases (*name) are not allowed in documents", node.start_mark)
-        return super().construct_object(node, deep)
-
-
-class StringLoader(_Parser, _NoAliasConstructor, BaseResolver):
-    def __init__(self, stream):
-        _Parser.__init__(self, stream)
-        _NoAliasConstructor.__init__(self)
-        BaseResolver.__init__(self)
-
-
-# Only null keeps its YAML meaning, so that `topics: [null]` is an empty slot, not a topic named "null".
-StringLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+        if node.tag.startswith(UNSAFE_TAGS) or not node.tag.startswith(STANDARD_TAGS):
+            raise ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            return None if node.tag == NULL_TAG else node.value
+        if isinstance(node, SequenceNode):
+            return [self._construct(item, seen) for item in node.value]
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = self._construct(key_node, seen)
+            if not isinstance(key, (str, type(None))):
+                raise ConstructorError(None, None, "mapping keys must be plain text", key_node.start_mark)
+            mapping[key] = self._construct(value_node, seen)
+        return mapping
 
 
 def load_strings(text: str):
-    """Load one YAML document with plain scalars kept as strings."""
-    return yaml.load(text, Loader=StringLoader)
+    """Load one YAML document with plain scalars kept as strings (and `~`/`null`/empty as None)."""
+    loader = StringLoader(text)
+    try:
+        return loader.load()
+    finally:
+        loader.dispose()
 
 
 def load_typed(text: str):

@@ -84,8 +84,8 @@ def _check_nesting(path: str, source: str) -> None:
     outright. Depth is bounded by the number of brackets and by indentation, so only front matter
     where either is large is walked event by event (the walk itself does not recurse)."""
     brackets = source.count("[") + source.count("{")
-    indent = max((len(line) - len(line.lstrip(" ")) for line in source.split("\n")), default=0)
-    if brackets <= MAX_NESTING and indent <= MAX_NESTING and "- - " not in source and "? ? " not in source:
+    deep_indent = "\n" + " " * MAX_NESTING in "\n" + source
+    if brackets <= MAX_NESTING and not deep_indent and "- - " not in source and "? ? " not in source:
         return
     depth = 0
     for event in yaml.parse(source, Loader=SafeLoader):

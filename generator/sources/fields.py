@@ -16,7 +16,6 @@ from generator.diagnostics import Diagnostics
 # parsers reject them); tab and newline are kept.
 NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
 CONTROL_CHARS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{NONCHARACTERS}]")
-SPACES = re.compile(r"\s+")
 MAX_TITLE = 300  # longer is no headline: it would swamp every listing and <title>
 TRUTHY = {"true", "yes", "on", "1"}
 FALSY = {"false", "no", "off", "0"}
@@ -24,8 +23,11 @@ FALSY = {"false", "no", "off", "0"}
 
 def clean_text(value: str) -> str:
     """Plain text from a scraped field: entities decoded, controls removed, whitespace folded."""
-    value = html.unescape(value.replace("\\n", " "))
-    return SPACES.sub(" ", CONTROL_CHARS.sub("", value)).strip()
+    if "&" in value:
+        value = html.unescape(value)
+    if not value.isprintable():  # a cheap test first: nearly all text has no control character
+        value = CONTROL_CHARS.sub("", value)
+    return " ".join(value.replace("\\n", " ").split())
 
 
 def safe_url(value: str) -> str | None:
