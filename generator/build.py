@@ -7,6 +7,7 @@ Builder does a full build.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
 from generator.index import SiteIndex, build_index, html_pages, site_files
 from generator.output import OutputError, check_target, write_site
+from generator.parallel import fork_map
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
 from generator.urls import Urls
@@ -35,8 +37,8 @@ class BuildResult:
 
 
 class Builder:
-    def __init__(self, config: SiteConfig, drafts: bool = False, show_progress: bool = False):
-        self.config, self.drafts, self.show_progress = config, drafts, show_progress
+    def __init__(self, config: SiteConfig, drafts: bool = False, show_progress: bool = False, workers: int = 1):
+        self.config, self.drafts, self.show_progress, self.workers = config, drafts, show_progress, workers
         self.urls = Urls(config.url, config.base_path)
         self.renderer = Renderer(config, self.urls, drafts)
         self._read_cache: dict = {}
@@ -57,7 +59,7 @@ class Builder:
             self._taxonomy = taxonomy
         edited_paths = {str(p) for p in edited} if edited is not None else None
         articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache,
-                                edited_paths)
+                                edited_paths, self.workers)
         index = build_index(self.config, articles, taxonomy, diagnostics, self.drafts)
         files, rendered = self._render(index)
         return BuildResult(files, tuple(rendered), len(articles), index, diagnostics)
@@ -73,14 +75,17 @@ class Builder:
         self.renderer.use(index)
         jobs = self._jobs(index)
         _refuse_clashes(job[0] for job in jobs)
-        outputs, rendered = {}, []
-        for path, template, inputs, make in self._progress("rendering")(jobs):
+        outputs, todo = {}, []
+        for job in jobs:
+            path, template, inputs, _ = job
             previous = self._outputs.get(path)
             if previous is not None and previous[0] == inputs and not uses.get(template, {template}) & stale_templates:
                 outputs[path] = previous
-                continue
-            outputs[path] = (inputs, make())
-            rendered.append(path)
+            else:
+                todo.append(job)
+        for (path, _, inputs, _), data in zip(todo, self._make_all([job[3] for job in todo])):
+            outputs[path] = (inputs, data)
+        rendered = [job[0] for job in todo]
         outputs[".nojekyll"] = (None, b"")  # GitHub Pages would otherwise drop paths starting with "_"
         self._outputs = outputs
         return {path: data for path, (_, data) in outputs.items()}, rendered
@@ -98,6 +103,9 @@ class Builder:
         for path, template, context in site_files(config, pages):
             jobs.append((path, template, (template, context), partial(renderer.file, template, **context)))
         return jobs
+
+    def _make_all(self, makers: list) -> list[bytes]:
+        return fork_map(lambda index: makers[index](), list(range(len(makers))), self.workers, self._progress("rendering"))
 
     def _stale_templates(self) -> set[str]:
         stamps = template_stamps(self.config)
@@ -148,7 +156,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     target = Path(output) if output else config.output_dir
     check_target(target, config.root, [config.root / s for s in config.sources])
     show = sys.stderr.isatty() if show_progress is None else show_progress
-    result = Builder(config, drafts, show).run()
+    result = Builder(config, drafts, show, workers=os.cpu_count() or 1).run()
     write = not (strict and result.diagnostics.items)
     if write:
         write_site(result.files, theme_static_files(config), target)

@@ -206,3 +206,15 @@ def test_the_whole_shared_corpus_builds_one_page_per_published_item(tmp_path):
     assert broken_links(tmp_path / "out", "/digest/") == []
     for feed in (tmp_path / "out").rglob("feed.xml"):
         assert feedparser.parse(feed.read_bytes()).bozo == 0, feed
+
+
+def test_a_parallel_build_is_byte_identical_to_a_serial_one(site, monkeypatch):
+    import generator.parallel
+    from generator.build import Builder
+
+    monkeypatch.setattr(generator.parallel, "THRESHOLD", 1)
+    config = load_config(site / "site.yml")
+    serial = Builder(config, workers=1).run()
+    parallel = Builder(config, workers=2).run()
+    assert parallel.files == serial.files
+    assert len(parallel.rendered) == len(serial.rendered) > 20

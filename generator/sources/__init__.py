@@ -13,6 +13,7 @@ from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic
 from generator.sources.article import build_article
 from generator.sources.document import decode, parse_document, read_bytes
+from generator.parallel import fork_map
 from generator.sources.topics import load_taxonomy
 from generator.walk import walk_files
 
@@ -60,7 +61,7 @@ class CachedRead:
 
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
                  progress=lambda items: items, cache: dict[str, CachedRead] | None = None,
-                 edited: set[str] | None = None) -> list[Article]:
+                 edited: set[str] | None = None, workers: int = 1) -> list[Article]:
     """Read every document. With a cache (kept by the caller between builds) only changed files are
     re-read; when the caller knows that only the `edited` files changed, nothing else is even listed."""
     cache = {} if cache is None else cache
@@ -74,10 +75,15 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
         files, edited = source_files(config, diagnostics), None
         for gone in set(cache) - set(files):
             del cache[gone]
+    candidates = files if edited is None else [p for p in files if p in edited]
+    stamped = [(path, _stamp(path)) for path in candidates]
+    stale = [(path, stamp) for path, stamp in stamped if path not in cache or cache[path].stamp != stamp]
+    records = fork_map(lambda item: _read_record(item[0], item[1], config, taxonomy), stale, workers, progress)
+    cache.update((path, record) for (path, _), record in zip(stale, records))
     articles: list[Article] = []
     keys: set[str] = set()
-    for path in progress(files):
-        record = cache[path] if edited is not None and path not in edited else _read_cached(path, config, taxonomy, cache)
+    for path in files:
+        record = cache[path]
         for diagnostic in record.diagnostics:
             diagnostics.add(diagnostic)
         if record.article is not None:
@@ -85,14 +91,15 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     return articles
 
 
-def _read_cached(path: str, config: SiteConfig, taxonomy: tuple[Topic, ...], cache: dict) -> CachedRead:
+def _stamp(path: str) -> tuple[int, int]:
     try:
         status = os.stat(path)
     except OSError:
-        status = None  # vanished between listing and reading: an editor's save-by-rename
-    stamp = (status.st_mtime_ns, status.st_size) if status else (0, 0)
-    if path in cache and cache[path].stamp == stamp:
-        return cache[path]
+        return (0, 0)  # vanished between listing and reading: an editor's save-by-rename
+    return (status.st_mtime_ns, status.st_size)
+
+
+def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy: tuple[Topic, ...]) -> CachedRead:
     local = Diagnostics()
     article = None
     try:
@@ -104,8 +111,7 @@ def _read_cached(path: str, config: SiteConfig, taxonomy: tuple[Topic, ...], cac
     except Exception as error:  # a reader bug must cost one file, not the build
         local.add(SourceError(os.path.relpath(path, config.root),
                               f"could not be read ({type(error).__name__}: {error})").diagnostic)
-    cache[path] = CachedRead(stamp, article, tuple(local.items))
-    return cache[path]
+    return CachedRead(stamp, article, tuple(local.items))
 
 
 def _with_unique_key(article: Article, keys: set[str], diagnostics: Diagnostics) -> Article:
