@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from generator.cache import load_reads, save_reads
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
@@ -47,6 +48,14 @@ class Builder:
         self._stamps: dict[str, tuple[int, int]] = {}
         self._nav = None
         self._uses: dict[str, set[str]] | None = None
+
+    def preload(self, taxonomy, reads: dict) -> None:
+        """Start from reads kept by an earlier process (see cache.py) made with this taxonomy."""
+        self._taxonomy, self._read_cache = taxonomy, reads
+
+    @property
+    def reads(self) -> tuple:
+        return self._taxonomy, self._read_cache
 
     def run(self, edited: set[Path] | None = None) -> BuildResult:
         """Build; `edited` (files known to be the only change, from a watcher) spares listing the sources."""
@@ -150,13 +159,19 @@ def _count(number: int, noun: str) -> str:
 
 
 def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, strict: bool = False,
-          show_progress: bool | None = None) -> BuildReport:
+          show_progress: bool | None = None, use_cache: bool = True) -> BuildReport:
     """A full build, written atomically: the output is replaced only by a complete site."""
     started = time.perf_counter()
     target = Path(output) if output else config.output_dir
     check_target(target, config.root, [config.root / s for s in config.sources])
     show = sys.stderr.isatty() if show_progress is None else show_progress
-    result = Builder(config, drafts, show, workers=os.cpu_count() or 1).run()
+    builder = Builder(config, drafts, show, workers=os.cpu_count() or 1)
+    if use_cache:
+        taxonomy = read_taxonomy(config, Diagnostics())
+        builder.preload(taxonomy, load_reads(config, taxonomy))
+    result = builder.run()
+    if use_cache:
+        save_reads(config, *builder.reads)
     write = not (strict and result.diagnostics.items)
     if write:
         write_site(result.files, theme_static_files(config), target)

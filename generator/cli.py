@@ -29,14 +29,15 @@ def main() -> None:
 @click.option("--base-path", help="URL path the site is served under, e.g. /digest/ (overrides site.yml).")
 @click.option("--strict", is_flag=True, help="Treat any warning as an error: report all, write nothing, exit 1.")
 @click.option("--quiet", is_flag=True, help="Print only the summary line and errors.")
+@click.option("--no-cache", is_flag=True, help="Read every document afresh, ignoring .cache/.")
 def build_command(config_path: Path, drafts: bool, output: Path | None, base_path: str | None,
-                  strict: bool, quiet: bool) -> None:
+                  strict: bool, quiet: bool, no_cache: bool) -> None:
     """Build the site into the output folder, replacing it only when the build is complete."""
     try:
         if base_path is not None:
             base_path = normalise_base_path(base_path)
         config = load_config(config_path, {"base_path": base_path})
-        report = build(config, output=output, drafts=drafts, strict=strict)
+        report = build(config, output=output, drafts=drafts, strict=strict, use_cache=not no_cache)
     except ValueError as exc:
         _fail(f"--base-path {exc}")
     except (ConfigError, OutputError) as exc:

@@ -1,7 +1,9 @@
 """Write the site atomically: build beside the target, then swap it in only when complete.
 
 A failed or interrupted build leaves the previous site in place; at most a staging
-folder is left behind, and the next build removes it.
+folder is left behind, and the next build removes it. Files whose bytes did not change
+are hard-linked from the previous site instead of rewritten, so they keep their
+modification times and a deploy that syncs by mtime uploads only the difference.
 """
 
 from __future__ import annotations
@@ -39,25 +41,41 @@ def check_target(target: Path, root: Path, sources: Iterable[Path]) -> None:
             raise OutputError(f"output folder {target} overlaps the source folder {folder}; choose another --output")
 
 
-def write_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path) -> None:
+def write_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path) -> list[str]:
+    """Replace `target` with exactly these files; return the paths whose bytes changed."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=target.parent))
     try:
+        written = []
         for relative, data in files.items():
-            path = contained(staging, relative)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if _place(staging, target, relative, data):
+                written.append(relative)
         for source, relative in static:
-            path = contained(staging, relative)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, path)
+            if _place(staging, target, relative, source.read_bytes()):
+                written.append(relative)
         os.chmod(staging, 0o755)
         _swap(staging, target)
+        return written
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _place(staging: Path, previous: Path, relative: str, data: bytes) -> bool:
+    """Put `data` at `relative` in the staging folder; True if it had to be written."""
+    path = contained(staging, relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = previous / relative
+    try:
+        if old.stat().st_size == len(data) and not old.is_symlink() and old.read_bytes() == data:
+            os.link(old, path)
+            return False
+    except OSError:
+        pass  # no previous file, or a file system without hard links: write it
+    path.write_bytes(data)
+    return True
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -55,3 +55,20 @@ def test_output_may_not_replace_the_project_or_its_sources(tmp_path, output):
     (root / "seeds").mkdir(parents=True)
     with pytest.raises(OutputError):
         check_target(root / output, root, [root / "seeds"])
+
+
+def test_unchanged_files_keep_their_mtime_and_only_changes_are_written(tmp_path):
+    import os
+    import time
+    target = tmp_path / "output"
+    write_site({"a.html": b"same", "b.html": b"old", "gone.html": b"x"}, [], target)
+    before = {name: (target / name).stat() for name in ("a.html", "b.html")}
+    time.sleep(0.01)
+    written = write_site({"a.html": b"same", "b.html": b"new"}, [], target)
+    assert written == ["b.html"]
+    assert (target / "a.html").stat().st_mtime_ns == before["a.html"].st_mtime_ns
+    assert (target / "b.html").read_bytes() == b"new"
+    assert (target / "b.html").stat().st_mtime_ns != before["b.html"].st_mtime_ns or \
+        (target / "b.html").stat().st_ino != before["b.html"].st_ino
+    assert not (target / "gone.html").exists()
+    assert os.stat(target / "a.html").st_nlink == 1, "the retired site's link is gone with it"
