@@ -21,8 +21,8 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
 from generator.index import SiteIndex, build_index, html_pages, site_files
-from generator.output import OutputError, check_target, write_site
-from generator.parallel import fork_map
+from generator.output import OutputError, StagedSite, check_target
+from generator.parallel import fork_imap
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
 from generator.urls import Urls
@@ -38,6 +38,9 @@ class BuildResult:
 
 
 class Builder:
+    """`run` returns every output's bytes and keeps them for the next run's comparisons; with a
+    `sink`, each output goes to it as soon as it is rendered and nothing is kept (one-shot builds)."""
+
     def __init__(self, config: SiteConfig, drafts: bool = False, show_progress: bool = False, workers: int = 1):
         self.config, self.drafts, self.show_progress, self.workers = config, drafts, show_progress, workers
         self.urls = Urls(config.url, config.base_path)
@@ -57,7 +60,7 @@ class Builder:
     def reads(self) -> tuple:
         return self._taxonomy, self._read_cache
 
-    def run(self, edited: set[Path] | None = None) -> BuildResult:
+    def run(self, edited: set[Path] | None = None, sink=None) -> BuildResult:
         """Build; `edited` (files known to be the only change, from a watcher) spares listing the sources."""
         diagnostics = Diagnostics()
         taxonomy = read_taxonomy(self.config, diagnostics)
@@ -70,10 +73,10 @@ class Builder:
         articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache,
                                 edited_paths, self.workers)
         index = build_index(self.config, articles, taxonomy, diagnostics, self.drafts)
-        files, rendered = self._render(index)
+        files, rendered = self._render(index, sink)
         return BuildResult(files, tuple(rendered), len(articles), index, diagnostics)
 
-    def _render(self, index: SiteIndex) -> tuple[dict[str, bytes], list[str]]:
+    def _render(self, index: SiteIndex, sink=None) -> tuple[dict[str, bytes], list[str]]:
         stale_templates = self._stale_templates()
         if stale_templates or self._uses is None:
             self._uses = template_dependencies(self.renderer.env)
@@ -92,12 +95,17 @@ class Builder:
                 outputs[path] = previous
             else:
                 todo.append(job)
-        for (path, _, inputs, _), data in zip(todo, self._make_all([job[3] for job in todo])):
-            outputs[path] = (inputs, data)
-        rendered = [job[0] for job in todo]
         outputs[".nojekyll"] = (None, b"")  # GitHub Pages would otherwise drop paths starting with "_"
+        for (path, _, inputs, _), data in zip(todo, self._make_each([job[3] for job in todo]), strict=True):
+            if sink is None:
+                outputs[path] = (inputs, data)
+            else:
+                sink(path, data)
+        if sink is not None:
+            sink(".nojekyll", b"")
+            outputs = {}
         self._outputs = outputs
-        return {path: data for path, (_, data) in outputs.items()}, rendered
+        return {path: data for path, (_, data) in outputs.items()}, [job[0] for job in todo]
 
     def _jobs(self, index: SiteIndex) -> list[tuple]:
         """Every output as (path, template it depends on, inputs that decide its bytes, how to make it)."""
@@ -113,8 +121,8 @@ class Builder:
             jobs.append((path, template, (template, context), partial(renderer.file, template, **context)))
         return jobs
 
-    def _make_all(self, makers: list) -> list[bytes]:
-        return fork_map(lambda index: makers[index](), list(range(len(makers))), self.workers, self._progress("rendering"))
+    def _make_each(self, makers: list):
+        return fork_imap(lambda index: makers[index](), list(range(len(makers))), self.workers, self._progress("rendering"))
 
     def _stale_templates(self) -> set[str]:
         stamps = template_stamps(self.config)
@@ -169,15 +177,16 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     if use_cache:
         taxonomy = read_taxonomy(config, Diagnostics())
         builder.preload(taxonomy, load_reads(config, taxonomy))
-    result = builder.run()
+    with StagedSite(target) as site:
+        result = builder.run(sink=site.add)
+        write = not (strict and result.diagnostics.items)
+        if write:
+            site.commit(theme_static_files(config))
     if use_cache:
         save_reads(config, *builder.reads)
-    write = not (strict and result.diagnostics.items)
-    if write:
-        write_site(result.files, theme_static_files(config), target)
     return BuildReport(
         read=result.documents,
-        skipped=len(result.diagnostics.errors), pages=sum(p.endswith(".html") for p in result.files),
+        skipped=len(result.diagnostics.errors), pages=sum(p.endswith(".html") for p in result.rendered),
         feeds=2 * len(result.index.feeds), diagnostics=result.diagnostics,
         seconds=time.perf_counter() - started, output=target.resolve(), written=write,
     )

@@ -24,7 +24,7 @@ class _Entry(FeedEntry):
 
     def atom_entry(self, extensions=True):
         element = super().atom_entry(extensions)
-        for link, written in zip(self.link() or [], element.findall("link")):
+        for link, written in zip(self.link() or [], element.findall("link"), strict=False):
             for attribute in LINK_ATTRIBUTES:
                 if link.get(attribute) and written.get("href") == link["href"]:
                     written.set(attribute, str(link[attribute]))

@@ -289,9 +289,9 @@ def site_files(config: SiteConfig, pages: list[Page]) -> list[tuple[str, str, di
         files = [("sitemap.xml", "sitemap.xml", {"urls": chunks[0]})]
     else:
         names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
-        files = [(name, "sitemap.xml", {"urls": chunk}) for name, chunk in zip(names, chunks)]
-        files.append(("sitemap.xml", "sitemap_index.xml",
-                      {"sitemaps": tuple((name, max(d for _, d in chunk)) for name, chunk in zip(names, chunks))}))
+        files = [(name, "sitemap.xml", {"urls": chunk}) for name, chunk in zip(names, chunks, strict=True)]
+        newest = tuple((name, max(date for _, date in chunk)) for name, chunk in zip(names, chunks, strict=True))
+        files.append(("sitemap.xml", "sitemap_index.xml", {"sitemaps": newest}))
     files.append(("robots.txt", "robots.txt", {}))
     if config.cname:
         files.append(("CNAME", "CNAME", {}))

@@ -41,26 +41,46 @@ def check_target(target: Path, root: Path, sources: Iterable[Path]) -> None:
             raise OutputError(f"output folder {target} overlaps the source folder {folder}; choose another --output")
 
 
+class StagedSite:
+    """A new site assembled beside `target`, file by file as they are rendered (so a large build
+    never holds every page in memory), then swapped in by `commit`. Leaving the `with` block
+    without committing, by an error or an interrupt, discards it and keeps the previous site."""
+
+    def __init__(self, target: Path):
+        self.target = target.resolve()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(self.target)
+        self.staging = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp-", dir=self.target.parent))
+        self.written: list[str] = []
+        self.committed = False
+
+    def __enter__(self) -> "StagedSite":
+        return self
+
+    def __exit__(self, *failure) -> None:
+        if not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def add(self, relative: str, data: bytes) -> None:
+        if _place(self.staging, self.target, relative, data):
+            self.written.append(relative)
+
+    def commit(self, static: list[tuple[Path, str]]) -> list[str]:
+        """Add the static files, swap the site in, and return the paths whose bytes changed."""
+        for source, relative in static:
+            self.add(relative, source.read_bytes())
+        os.chmod(self.staging, 0o755)
+        _swap(self.staging, self.target)
+        self.committed = True
+        return self.written
+
+
 def write_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path) -> list[str]:
     """Replace `target` with exactly these files; return the paths whose bytes changed."""
-    target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=target.parent))
-    try:
-        written = []
+    with StagedSite(target) as site:
         for relative, data in files.items():
-            if _place(staging, target, relative, data):
-                written.append(relative)
-        for source, relative in static:
-            if _place(staging, target, relative, source.read_bytes()):
-                written.append(relative)
-        os.chmod(staging, 0o755)
-        _swap(staging, target)
-        return written
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            site.add(relative, data)
+        return site.commit(static)
 
 
 def _place(staging: Path, previous: Path, relative: str, data: bytes) -> bool:

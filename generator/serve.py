@@ -330,8 +330,8 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
         shutil.rmtree(folder, ignore_errors=True)
         if error.errno == errno.EADDRINUSE:
             raise click.ClickException(f"port {port} is already in use on {host}; "
-                                       f"stop the other server or try --port {port + 1}")
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}")
+                                       f"stop the other server or try --port {port + 1}") from None
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
     OriginCheckedReload.allowed_origins = allowed_origins(host, port)
     sources = site.config.sources if site.config else SiteConfig(root=root).sources
     watcher = Watcher(root, [config_path.name, "themes", "templates", "static", *sources],

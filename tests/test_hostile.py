@@ -5,7 +5,6 @@ import random
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import feedparser
 import html5lib
@@ -16,7 +15,6 @@ from hypothesis import strategies as st
 from browser import browser  # noqa: F401  (fixture)
 from conftest import REPO, minimal_site, shared_dir
 from generator.build import build
-from generator.config import SiteConfig
 from sitecheck import tree_bytes
 
 DATE = "publishedDateTime: 2021-01-12T04:40:00Z"

@@ -262,3 +262,15 @@ def test_pages_are_light_and_load_nothing_from_other_hosts(www, served, browser)
             assert foreign == set(), (path, foreign)
     finally:
         context.close()
+
+
+def test_a_large_site_gets_a_sitemap_index(site, tmp_path, monkeypatch):
+    import generator.index
+    monkeypatch.setattr(generator.index, "SITEMAP_LIMIT", 5)
+    build(load_config(site / "site.yml"), output=tmp_path / "out", show_progress=False)
+    index = ElementTree.parse(tmp_path / "out" / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    parts = [s.find(f"{SITEMAP}loc").text.rsplit("/", 1)[1] for s in index]
+    assert parts == [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)] and len(parts) >= 3
+    urls = [u for part in parts for u in ElementTree.parse(tmp_path / "out" / part).getroot()]
+    assert len(urls) == len([p for p in (tmp_path / "out").rglob("index.html")])

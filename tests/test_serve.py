@@ -15,7 +15,6 @@ from tornado.websocket import websocket_connect
 
 from conftest import REPO, write
 from generator.build import Builder
-from generator.config import load_config
 from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, is_watched
 
 SEED_001 = "seeds/001_66d0eec8100579d4.txt"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, minimal_site, shared_dir, write
+from conftest import minimal_site, shared_dir, write
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics, SourceError
 from generator.model import Topic

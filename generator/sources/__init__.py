@@ -79,7 +79,7 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     stamped = [(path, _stamp(path)) for path in candidates]
     stale = [(path, stamp) for path, stamp in stamped if path not in cache or cache[path].stamp != stamp]
     records = fork_map(lambda item: _read_record(item[0], item[1], config, taxonomy), stale, workers, progress)
-    cache.update((path, record) for (path, _), record in zip(stale, records))
+    cache.update((path, record) for (path, _), record in zip(stale, records, strict=True))
     articles: list[Article] = []
     keys: set[str] = set()
     for path in files:

@@ -69,7 +69,8 @@ def _load_front_matter(path: str, source: str) -> dict:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
         # The parser counts from 0 inside the block; the block starts on the file's line 2.
-        raise SourceError(path, f"YAML: {message}", mark.line + 2 if mark else None, mark.column + 1 if mark else None)
+        line, column = (mark.line + 2, mark.column + 1) if mark else (None, None)
+        raise SourceError(path, f"YAML: {message}", line, column) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise SourceError(path, f"YAML: {exc}") from None
     if meta is None:
