@@ -23,7 +23,7 @@ RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.h
 NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     article: Article
     path: str  # folder path relative to the site root, e.g. "2021/01/some-title/"
@@ -38,7 +38,7 @@ class Entry:
         return self.topics[0] if self.topics else NO_TOPIC
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TopicCount:
     """What the topics overview shows, so editing a story re-renders it only when a count changes."""
 
@@ -64,7 +64,7 @@ class TopicListing:
         return TopicCount(self.topic, len(self.entries))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonthCount:
     """What the archive shows of a month."""
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     url: str
     width: int | None
@@ -14,13 +14,13 @@ class Image:
     alt: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provider:
     name: str
     domain: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     title: str
     summary: str
@@ -29,7 +29,7 @@ class Related:
     url: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One block of a plain-text body: a paragraph, sub-heading, attribution or bullet list."""
 
@@ -38,7 +38,7 @@ class Block:
     items: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     key: str  # stable identity: the `id` field or the file name's stem; feed ids derive from it
     source: str  # path relative to the site root, for messages
@@ -62,7 +62,7 @@ class Article:
     slug: str = ""  # the writer's explicit slug, if any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Topic:
     name: str
     slug: str

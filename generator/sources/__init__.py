@@ -52,7 +52,7 @@ def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
     return build_article(doc, path, kind, config, taxonomy, diagnostics)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CachedRead:
     stamp: tuple[int, int]  # (mtime_ns, size): unchanged stamp, unchanged file
     article: Article | None  # None when the file could not be read
