@@ -134,15 +134,11 @@ def _remove_leftovers(target: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def sync_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path,
-              previous: Mapping[str, bytes]) -> list[str]:
-    """Bring a live folder (the dev server's) in step with `files`: write what changed, delete what is gone.
+def sync_site(wanted: Mapping[str, bytes], target: Path, previous: Mapping[str, bytes]) -> list[str]:
+    """Bring a live folder (the dev server's) in step with `wanted`: write what changed, delete what is gone.
 
     `previous` is what the last sync wrote, so unchanged pages are not even compared on disk."""
     target.mkdir(parents=True, exist_ok=True)
-    wanted = dict(files)
-    for source, relative in static:
-        wanted[relative] = source.read_bytes()
     changed = []
     for relative in sorted(set(previous) - set(wanted)):
         path = contained(target, relative)

@@ -147,9 +147,9 @@ class PreviewSite:
                 self._load_config()
             result = self.builder.run(self._edited_sources(changed))
             self._remember_moves(result.index)
-            written = sync_site(result.files, theme_static_files(self.config), self.folder, self.written)
-            self.written = dict(result.files)
-            self.written.update({rel: src.read_bytes() for src, rel in theme_static_files(self.config)})
+            current = {**result.files, **{rel: src.read_bytes() for src, rel in theme_static_files(self.config)}}
+            written = sync_site(current, self.folder, self.written)
+            self.written = current
             errors = [str(d) for d in result.diagnostics.errors]
             self.error_page = render_error_page(errors) if errors else None
             return Outcome(not errors, written, len(result.rendered), errors)

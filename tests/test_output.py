@@ -72,3 +72,14 @@ def test_unchanged_files_keep_their_mtime_and_only_changes_are_written(tmp_path)
         (target / "b.html").stat().st_ino != before["b.html"].st_ino
     assert not (target / "gone.html").exists()
     assert os.stat(target / "a.html").st_nlink == 1, "the retired site's link is gone with it"
+
+
+def test_a_live_folder_is_synced_in_place_writing_only_changes(tmp_path):
+    from generator.output import sync_site
+    target = tmp_path / "preview"
+    first = {"index.html": b"home", "2021/01/a/index.html": b"a", "static/style.css": b"css"}
+    assert sorted(sync_site(first, target, {})) == sorted(first)
+    second = {"index.html": b"home, edited", "static/style.css": b"css"}
+    assert sorted(sync_site(second, target, first)) == ["2021/01/a/index.html", "index.html"]
+    assert (target / "index.html").read_bytes() == b"home, edited"
+    assert not (target / "2021").exists(), "folders emptied by a deletion go too"
