@@ -68,6 +68,12 @@ class Watcher:
         self._stop.set()
         self._restart.set()
 
+    def watch_names(self, names: set[str]) -> None:
+        """Follow a new list of top-level names (site.yml's `sources` changed)."""
+        if names != self.names:
+            self.names = set(names)
+            self._restart.set()
+
     def changes(self) -> set[str]:
         found = set()
         while not self._queue.empty():
@@ -272,6 +278,11 @@ def describe(changed: set[str]) -> str:
     return first + (f" (+{len(changed) - 1} more)" if len(changed) > 1 else "")
 
 
+def watched_names(config: SiteConfig, settings: str = "site.yml") -> list[str]:
+    """The top-level files and folders whose changes matter: settings, theme, overrides, sources."""
+    return [settings, "themes", "templates", "static", *(Path(s).parts[0] for s in config.sources)]
+
+
 def settle_memory() -> None:
     """Collect the last build's garbage now, after the reload was sent, then freeze what survives:
     with 10,000 articles in memory a cyclic-GC pass walks every one of them, and one striking in
@@ -299,6 +310,8 @@ class RebuildLoop:
     def rebuild(self, changed: set[str]) -> Outcome:
         started = time.perf_counter()
         outcome = self.site.rebuild(changed)
+        if self.site.config is not None:
+            self.watcher.watch_names(set(watched_names(self.site.config, self.site.config_path.name)))
         elapsed = 1000 * (time.perf_counter() - started)
         self.show_errors(outcome.errors)
         clock = time.strftime("%H:%M:%S")
@@ -333,8 +346,7 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
                                        f"stop the other server or try --port {port + 1}") from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
     OriginCheckedReload.allowed_origins = allowed_origins(host, port)
-    sources = site.config.sources if site.config else SiteConfig(root=root).sources
-    watcher = Watcher(root, [config_path.name, "themes", "templates", "static", *sources],
+    watcher = Watcher(root, watched_names(SiteConfig(root=root), config_path.name),
                       ignored=[root / "output", root / ".cache", folder]).start()
     loop = RebuildLoop(site, watcher)
     loop.rebuild(set())

@@ -245,3 +245,20 @@ def test_served_pages_live_under_the_base_path(server):
     with pytest.raises(HTTPError) as missing:
         urllib.request.urlopen(server.url + "no/such/page/")
     assert missing.value.code == 404 and b"Page not found" in missing.value.read()
+
+
+def test_a_source_folder_added_to_site_yml_is_watched_from_the_next_rebuild(site, tmp_path):
+    watcher = Watcher(site, ["site.yml", "seeds"], []).start()
+    try:
+        loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}, tmp_path / "preview"), watcher,
+                           echo=lambda m, err=False: None)
+        settings = site / "site.yml"
+        settings.write_text(settings.read_text().replace("  - content\n", "  - content\n  - wire\n"))
+        (site / "wire").mkdir()
+        loop.rebuild({"site.yml"})
+        time.sleep(0.5)  # the recursive watch restarts on the new list
+        watcher.changes()
+        write(site / "wire" / "story.txt", "---\ntitle: From the wire\ndate: 2026-11-01\n---\n")
+        assert "wire/story.txt" in collect(watcher, {"wire/story.txt"})
+    finally:
+        watcher.stop()
