@@ -191,10 +191,14 @@ def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ..
         local = article.date.astimezone(config.tz)
         base = f"{local.year:04d}/{local.month:02d}/"
         paths[article.key] = base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/"
-    return tuple(
-        Entry(article, paths[article.key], tuple(dict.fromkeys(topic_for(n, article.source) for n in article.topics)))
-        for article in articles
-    )
+    combinations: dict[tuple[str, ...], tuple[Topic, ...]] = {}  # thousands of articles share a few dozen
+
+    def topics_of(article: Article) -> tuple[Topic, ...]:
+        if article.topics not in combinations:
+            combinations[article.topics] = tuple(dict.fromkeys(topic_for(n, article.source) for n in article.topics))
+        return combinations[article.topics]
+
+    return tuple(Entry(article, paths[article.key], topics_of(article)) for article in articles)
 
 
 def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:

@@ -36,8 +36,8 @@ from generator.output import OutputError, contained, sync_site
 from generator.render import describe_template_error, theme_static_files
 from generator.walk import is_ignored_name
 
-POLL_SECONDS = 0.02
-SETTLE_SECONDS = 0.03  # quiet time that ends a burst of changes, after watchfiles' own grouping
+POLL_SECONDS = 0.01
+SETTLE_SECONDS = 0.015  # quiet time that ends a burst of changes, after watchfiles' own grouping
 
 
 def is_watched(relative: Path) -> bool:
@@ -100,7 +100,7 @@ class Watcher:
             if not folders:
                 self._restart.wait()
                 continue
-            for changes in watchfiles.watch(*folders, watch_filter=self.wanted, debounce=1600, step=20,
+            for changes in watchfiles.watch(*folders, watch_filter=self.wanted, debounce=1600, step=10,
                                             stop_event=self._restart, raise_interrupt=False):
                 for _, path in changes:
                     self._queue.put(os.path.relpath(path, self.root))
