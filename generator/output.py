@@ -75,13 +75,6 @@ class StagedSite:
         return self.written
 
 
-def write_site(files: Mapping[str, bytes], static: list[tuple[Path, str]], target: Path) -> list[str]:
-    """Replace `target` with exactly these files; return the paths whose bytes changed."""
-    with StagedSite(target) as site:
-        for relative, data in files.items():
-            site.add(relative, data)
-        return site.commit(static)
-
 
 def _place(staging: Path, previous: Path, relative: str, data: bytes) -> bool:
     """Put `data` at `relative` in the staging folder; True if it had to be written."""

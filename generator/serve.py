@@ -37,6 +37,7 @@ from generator.render import describe_template_error, theme_static_files
 from generator.walk import is_ignored_name
 
 POLL_SECONDS = 0.01
+WATCH_STEP_MS = 10  # watchfiles groups events until this long passes without one
 SETTLE_SECONDS = 0.015  # quiet time that ends a burst of changes, after watchfiles' own grouping
 
 
@@ -85,13 +86,18 @@ class Watcher:
         return (relative.parts[0] in self.names and is_watched(relative)
                 and not (path + os.sep).startswith(self.skip))
 
-    def _watch_site_folder(self) -> None:
-        for changes in watchfiles.watch(self.root, watch_filter=self.wanted, recursive=False, debounce=1600,
-                                        step=20, stop_event=self._stop, raise_interrupt=False):
+    def _watch(self, paths: list[Path], recursive: bool, stop: threading.Event):
+        """Changed paths as watchfiles reports them, each queued (relative to the site) as it comes."""
+        for changes in watchfiles.watch(*paths, watch_filter=self.wanted, recursive=recursive, debounce=1600,
+                                        step=WATCH_STEP_MS, stop_event=stop, raise_interrupt=False):
             for _, path in changes:
                 self._queue.put(os.path.relpath(path, self.root))
-                if os.path.isdir(path):
-                    self._restart.set()  # a watched folder was created: watch inside it too
+                yield path
+
+    def _watch_site_folder(self) -> None:
+        for path in self._watch([self.root], recursive=False, stop=self._stop):
+            if os.path.isdir(path):
+                self._restart.set()  # a watched folder was created: watch inside it too
 
     def _watch_folders(self) -> None:
         while not self._stop.is_set():
@@ -100,10 +106,8 @@ class Watcher:
             if not folders:
                 self._restart.wait()
                 continue
-            for changes in watchfiles.watch(*folders, watch_filter=self.wanted, debounce=1600, step=10,
-                                            stop_event=self._restart, raise_interrupt=False):
-                for _, path in changes:
-                    self._queue.put(os.path.relpath(path, self.root))
+            for _ in self._watch(folders, recursive=True, stop=self._restart):
+                pass
 
 
 @dataclass

@@ -2,7 +2,15 @@
 
 import pytest
 
-from generator.output import OutputError, check_target, contained, write_site
+from generator.output import OutputError, StagedSite, check_target, contained
+
+
+def write_site(files, static, target):
+    """What a build does with its output: stage every file, then swap the folder in."""
+    with StagedSite(target) as site:
+        for relative, data in files.items():
+            site.add(relative, data)
+        return site.commit(static)
 
 
 def test_a_complete_build_replaces_the_previous_site(tmp_path):

@@ -68,12 +68,6 @@ class FieldReader:
     def warn(self, field: str, problem: str) -> None:
         self.diagnostics.warn(self.path, f"field '{field}': {problem}")
 
-    def raw(self, *names: str):
-        for name in names:
-            if self.meta.get(name) is not None:
-                return name, self.meta[name]
-        return names[0], None
-
     def text(self, *names: str, mapping: dict | None = None, limit: int | None = None) -> str:
         name, value = self._from(mapping, names)
         limit = min(limit or self.max_chars, self.max_chars)
@@ -161,11 +155,11 @@ class FieldReader:
         return kept
 
     def _from(self, mapping: dict | None, names: tuple[str, ...]):
-        if mapping is None:
-            return self.raw(*names)
+        """The first of `names` set in `mapping` (default: the front matter), as (name, value)."""
+        source = self.meta if mapping is None else mapping
         for name in names:
-            if mapping.get(name) is not None:
-                return name, mapping[name]
+            if source.get(name) is not None:
+                return name, source[name]
         return names[0], None
 
 
