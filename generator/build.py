@@ -39,7 +39,8 @@ class BuildResult:
 
 class Builder:
     """`run` returns every output's bytes and keeps them for the next run's comparisons; with a
-    `sink`, each output goes to it as soon as it is rendered and nothing is kept (one-shot builds)."""
+    `sink`, each output goes to it as soon as it is rendered, in the worker process that rendered
+    it, and nothing is kept (one-shot builds)."""
 
     def __init__(self, config: SiteConfig, drafts: bool = False, show_progress: bool = False, workers: int = 1):
         self.config, self.drafts, self.show_progress, self.workers = config, drafts, show_progress, workers
@@ -96,12 +97,12 @@ class Builder:
             else:
                 todo.append(job)
         outputs[".nojekyll"] = (None, b"")  # GitHub Pages would otherwise drop paths starting with "_"
-        for (path, _, inputs, _), data in zip(todo, self._make_each([job[3] for job in todo]), strict=True):
-            if sink is None:
+        if sink is None:
+            for (path, _, inputs, _), data in zip(todo, self._make_each([job[3] for job in todo]), strict=True):
                 outputs[path] = (inputs, data)
-            else:
-                sink(path, data)
-        if sink is not None:
+        else:  # the worker that renders a file also writes it: no page's bytes cross a pipe
+            for _ in self._make_each([partial(_make_into, sink, job[0], job[3]) for job in todo]):
+                pass
             sink(".nojekyll", b"")
             outputs = {}
         self._outputs = outputs
@@ -132,6 +133,10 @@ class Builder:
 
     def _progress(self, description: str):
         return lambda items: tqdm(items, desc=description, unit=" files", leave=False, disable=not self.show_progress)
+
+
+def _make_into(sink, path: str, make) -> None:
+    sink(path, make())
 
 
 def _refuse_clashes(paths) -> None:
@@ -178,7 +183,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         taxonomy = read_taxonomy(config, Diagnostics())
         builder.preload(taxonomy, load_reads(config, taxonomy))
     with StagedSite(target) as site:
-        result = builder.run(sink=site.add)
+        result = builder.run(sink=site.place)
         write = not (strict and result.diagnostics.items)
         if write:
             site.commit(theme_static_files(config))

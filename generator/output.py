@@ -12,6 +12,7 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -53,6 +54,7 @@ class StagedSite:
         self.staging = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp-", dir=self.target.parent))
         self.written: list[str] = []
         self.committed = False
+        self._folders: set[str] = set()  # folders already made in staging (per process)
 
     def __enter__(self) -> "StagedSite":
         return self
@@ -61,8 +63,12 @@ class StagedSite:
         if not self.committed:
             shutil.rmtree(self.staging, ignore_errors=True)
 
+    def place(self, relative: str, data: bytes) -> bool:
+        """Stage one file; True if it had to be written. Safe to call from forked workers."""
+        return _place(str(self.staging), str(self.target), relative, data, self._folders)
+
     def add(self, relative: str, data: bytes) -> None:
-        if _place(self.staging, self.target, relative, data):
+        if self.place(relative, data):
             self.written.append(relative)
 
     def commit(self, static: list[tuple[Path, str]]) -> list[str]:
@@ -76,19 +82,37 @@ class StagedSite:
 
 
 
-def _place(staging: Path, previous: Path, relative: str, data: bytes) -> bool:
-    """Put `data` at `relative` in the staging folder; True if it had to be written."""
-    path = contained(staging, relative)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    old = previous / relative
+def _place(staging: str, previous: str, relative: str, data: bytes, folders: set[str]) -> bool:
+    """Put `data` at `relative` in the staging folder; True if it had to be written.
+
+    Runs once per page, so it works on strings: pathlib and `resolve()` cost more than the write."""
+    path = os.path.join(staging, _plain_relative(relative))
+    folder = os.path.dirname(path)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    old = os.path.join(previous, relative)
     try:
-        if old.stat().st_size == len(data) and not old.is_symlink() and old.read_bytes() == data:
-            os.link(old, path)
-            return False
+        status = os.lstat(old)
+        if stat.S_ISREG(status.st_mode) and status.st_size == len(data):
+            with open(old, "rb") as existing:
+                same = existing.read() == data
+            if same:
+                os.link(old, path)
+                return False
     except OSError:
         pass  # no previous file, or a file system without hard links: write it
-    path.write_bytes(data)
+    with open(path, "wb") as new:
+        new.write(data)
     return True
+
+
+def _plain_relative(relative: str) -> str:
+    """`relative` itself if it names a place inside the folder: the staging folder holds only what
+    this build made (no symlinks), so a lexical check is enough there."""
+    if os.path.isabs(relative) or os.path.normpath(relative) != relative or relative.split("/")[0] in (".", ".."):
+        raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+    return relative
 
 
 def _swap(staging: Path, target: Path) -> None:

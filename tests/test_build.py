@@ -218,3 +218,17 @@ def test_a_parallel_build_is_byte_identical_to_a_serial_one(site, monkeypatch):
     parallel = Builder(config, workers=2).run()
     assert parallel.files == serial.files
     assert len(parallel.rendered) == len(serial.rendered) > 20
+
+
+def test_files_written_by_forked_workers_match_a_serial_build(site, tmp_path, monkeypatch):
+    import generator.build
+    import generator.parallel
+
+    config = load_config(site / "site.yml")
+    monkeypatch.setattr(generator.build.os, "cpu_count", lambda: 1)
+    build(config, output=tmp_path / "serial", show_progress=False, use_cache=False)
+    monkeypatch.setattr(generator.build.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(generator.parallel, "THRESHOLD", 1)
+    build(config, output=tmp_path / "forked", show_progress=False, use_cache=False)
+    assert tree_bytes(tmp_path / "forked") == tree_bytes(tmp_path / "serial")
+    assert len(tree_bytes(tmp_path / "forked")) > 20

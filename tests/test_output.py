@@ -51,6 +51,15 @@ def test_paths_that_resolve_outside_the_output_are_refused(tmp_path, relative):
         contained(tmp_path / "site", relative)
 
 
+@pytest.mark.parametrize("relative", ["../escape.html", "a/../../escape.html", "/etc/passwd", ".", "./a.html",
+                                      "a//b.html", "a/./b.html", "a/../b.html"])
+def test_staging_refuses_paths_that_are_not_plainly_inside(tmp_path, relative):
+    with StagedSite(tmp_path / "site") as site:
+        with pytest.raises(OutputError):
+            site.place(relative, b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "nothing written anywhere"
+
+
 def test_a_sibling_folder_sharing_a_prefix_is_still_outside(tmp_path):
     (tmp_path / "site-evil").mkdir()
     with pytest.raises(OutputError):
