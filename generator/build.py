@@ -10,18 +10,18 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
-from generator.cache import load_reads, save_reads
+from generator.cache import input_stamp, load_build_record, load_reads, save_build_record, save_reads
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
 from generator.index import SiteIndex, build_index, html_pages, site_files
-from generator.output import OutputError, StagedSite, check_target
+from generator.output import OutputError, StagedSite, check_target, tree_stamp
 from generator.parallel import fork_imap
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
@@ -158,13 +158,18 @@ class BuildReport:
     seconds: float
     output: Path
     written: bool
+    up_to_date: bool = False  # nothing changed since the last build into `output`: nothing was redone
 
     def summary(self) -> str:
         skipped = f" ({self.skipped} skipped)" if self.skipped else ""
-        where = f"into {self.output}" if self.written else "(nothing written)"
-        return (f"digest: read {_count(self.read, 'document')}{skipped}, wrote {_count(self.pages, 'page')} and "
-                f"{_count(self.feeds, 'feed')} {where}, {_count(len(self.diagnostics.warnings), 'warning')}, "
-                f"{self.seconds:.2f} s")
+        if self.up_to_date:
+            done = f"nothing changed since the last build; {self.output} is up to date"
+        else:
+            where = f"into {self.output}" if self.written else "(nothing written)"
+            done = f"wrote {_count(self.pages, 'page')} and {_count(self.feeds, 'feed')} {where}"
+        read = _count(self.read, "document") if self.up_to_date else f"read {_count(self.read, 'document')}"
+        return (f"digest: {read}{skipped}, {done}, "
+                f"{_count(len(self.diagnostics.warnings), 'warning')}, {self.seconds:.2f} s")
 
 
 def _count(number: int, noun: str) -> str:
@@ -173,7 +178,8 @@ def _count(number: int, noun: str) -> str:
 
 def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, strict: bool = False,
           show_progress: bool | None = None, use_cache: bool = True) -> BuildReport:
-    """A full build, written atomically: the output is replaced only by a complete site."""
+    """A full build, written atomically: the output is replaced only by a complete site. With the
+    cache, a build whose inputs and output folder are exactly as the last one left them stops early."""
     started = time.perf_counter()
     target = Path(output) if output else config.output_dir
     check_target(target, config.root, [config.root / s for s in config.sources])
@@ -181,18 +187,24 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     builder = Builder(config, drafts, show, workers=os.cpu_count() or 1)
     if use_cache:
         taxonomy = read_taxonomy(config, Diagnostics())
+        inputs = input_stamp(config, taxonomy, drafts)  # before reading: an edit made meanwhile is seen next time
+        record = load_build_record(config, target)
+        if record is not None and record[:2] == (inputs, tree_stamp(target)):
+            return replace(record[2], seconds=time.perf_counter() - started, written=False, up_to_date=True)
         builder.preload(taxonomy, load_reads(config, taxonomy))
     with StagedSite(target) as site:
         result = builder.run(sink=site.place)
         write = not (strict and result.diagnostics.items)
         if write:
             site.commit(theme_static_files(config))
-    if use_cache:
-        save_reads(config, *builder.reads)
-    return BuildReport(
+    report = BuildReport(
         read=result.documents,
         skipped=len(result.diagnostics.errors), pages=sum(p.endswith(".html") for p in result.rendered),
         feeds=2 * len(result.index.feeds), diagnostics=result.diagnostics,
         seconds=time.perf_counter() - started, output=target.resolve(), written=write,
     )
-
+    if use_cache:
+        save_reads(config, *builder.reads)
+        if write:
+            save_build_record(config, target, (inputs, tree_stamp(target), report))
+    return report

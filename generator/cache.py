@@ -1,7 +1,12 @@
-"""The read cache kept between `digest build` runs in `.cache/`: parsed documents by file stamp.
+"""What `digest build` keeps between runs in `.cache/`.
 
-It is used only when the configuration, the taxonomy and the generator's own code are exactly
-those that wrote it; anything else, or an unreadable file, means reading everything afresh.
+- The read cache: parsed documents by file stamp, so a rebuild re-reads only changed files.
+- Build records: for each output folder, a digest of every input of the last complete build and a
+  stamp of the folder it left, so a build with nothing changed can stop before reading anything.
+
+Both are used only when the configuration, the taxonomy, the generator's own code and its
+libraries are exactly those that wrote them; anything else, or an unreadable file, means
+starting afresh.
 """
 
 from __future__ import annotations
@@ -10,43 +15,89 @@ import hashlib
 import os
 import pickle
 import tempfile
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from generator.config import SiteConfig
+from generator.diagnostics import Diagnostics
+from generator.render import template_stamps, theme_static_files
+from generator.sources import file_stamp, source_files
 
 CACHE_NAME = "reads.pickle"
+BUILDS_NAME = "builds.pickle"
 CODE = Path(__file__).resolve().parent
+LIBRARIES = ("jinja2", "markdown", "feedgen", "nh3", "pyyaml", "python-slugify", "python-dateutil")
 
 
-def cache_path(config: SiteConfig) -> Path:
-    return config.root / ".cache" / CACHE_NAME
+def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:
+    return config.root / ".cache" / name
 
 
 def fingerprint(config: SiteConfig, taxonomy) -> str:
-    digest = hashlib.sha256(repr((config, taxonomy)).encode())
+    digest = hashlib.sha256(repr((config, taxonomy, _library_versions())).encode())
     for source in sorted(CODE.rglob("*.py")):
         status = source.stat()
         digest.update(f"{source.relative_to(CODE)}:{status.st_mtime_ns}:{status.st_size}".encode())
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _library_versions() -> tuple[str, ...]:
+    return tuple(metadata.version(name) for name in LIBRARIES)
+
+
 def load_reads(config: SiteConfig, taxonomy) -> dict:
-    try:
-        with open(cache_path(config), "rb") as stored:
-            key, reads = pickle.load(stored)
-    except Exception:  # missing, truncated or from another version: start afresh
-        return {}
-    return reads if key == fingerprint(config, taxonomy) else {}
+    stored = _load(cache_path(config))
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == fingerprint(config, taxonomy):
+        return stored[1]
+    return {}
 
 
 def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
-    path = cache_path(config)
+    _store(cache_path(config), (fingerprint(config, taxonomy), reads))
+
+
+def input_stamp(config: SiteConfig, taxonomy, drafts: bool) -> str:
+    """A digest of everything a build's output depends on: settings, taxonomy, code, templates,
+    static files and the path, size and mtime of every document. Stat calls only: no file is read."""
+    digest = hashlib.sha256(fingerprint(config, taxonomy).encode())
+    static = [(target, file_stamp(str(source))) for source, target in theme_static_files(config)]
+    digest.update(repr((drafts, sorted(template_stamps(config).items()), static)).encode())
+    for path in source_files(config, Diagnostics()):
+        digest.update(f"{path}\0{file_stamp(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def load_build_record(config: SiteConfig, target: Path):
+    """(input stamp, output stamp, report) of the last complete build into `target`, or None."""
+    records = _load(cache_path(config, BUILDS_NAME))
+    return records.get(str(target.resolve())) if isinstance(records, dict) else None
+
+
+def save_build_record(config: SiteConfig, target: Path, record: tuple) -> None:
+    path = cache_path(config, BUILDS_NAME)
+    records = _load(path)
+    records = records if isinstance(records, dict) else {}
+    records[str(target.resolve())] = record
+    _store(path, records)
+
+
+def _load(path: Path):
+    try:
+        with open(path, "rb") as stored:
+            return pickle.load(stored)
+    except Exception:  # missing, truncated or from another version: start afresh
+        return None
+
+
+def _store(path: Path, value) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
-        for leftover in path.parent.glob(f"{CACHE_NAME}.tmp-*"):  # from a build killed while saving
+        for leftover in path.parent.glob(f"{path.name}.tmp-*"):  # from a build killed while saving
             leftover.unlink(missing_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{CACHE_NAME}.tmp-", delete=False) as temporary:
-            pickle.dump((fingerprint(config, taxonomy), reads), temporary, protocol=pickle.HIGHEST_PROTOCOL)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{path.name}.tmp-", delete=False) as temporary:
+            pickle.dump(value, temporary, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary.name, path)
     except OSError:
         pass  # a read-only checkout builds fine, just without a cache

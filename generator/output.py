@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -113,6 +114,24 @@ def _plain_relative(relative: str) -> str:
     if os.path.isabs(relative) or os.path.normpath(relative) != relative or relative.split("/")[0] in (".", ".."):
         raise OutputError(f"refusing to write outside the output folder: {relative!r}")
     return relative
+
+
+def tree_stamp(folder: Path) -> str:
+    """A digest of the path, size, mtime and inode of everything under `folder` ("" if it is missing):
+    it changes when anything in the folder is written, replaced, added or removed."""
+    digest = hashlib.sha256()
+    pending = [str(folder)]
+    try:
+        while pending:
+            current = pending.pop()
+            for entry in sorted(os.scandir(current), key=lambda e: e.name):
+                status = entry.stat(follow_symlinks=False)
+                digest.update(f"{entry.path}\0{status.st_mode}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}\n".encode())
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -2,6 +2,8 @@
 
 import pickle
 
+import pytest
+
 from conftest import write
 from generator.build import build
 from generator.cache import cache_path
@@ -39,3 +41,87 @@ def test_the_cache_is_dropped_when_settings_change_or_it_is_damaged(site, tmp_pa
     assert report.read == 7, "a cache written under other settings is not trusted"
     cache_path(config).write_bytes(b"not a pickle")
     assert build(retitled, output=tmp_path / "out", show_progress=False).read == 7
+
+
+def test_a_build_with_nothing_changed_stops_early_and_touches_nothing(site, tmp_path):
+    config = load_config(site / "site.yml")
+    first = build(config, output=tmp_path / "out", show_progress=False)
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (tmp_path / "out").rglob("*")}
+    again = build(config, output=tmp_path / "out", show_progress=False)
+    assert again.up_to_date and not first.up_to_date
+    assert "nothing changed since the last build" in again.summary()
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (tmp_path / "out").rglob("*")} == before
+    assert again.diagnostics.items == first.diagnostics.items, "its warnings are reported again"
+    assert (again.read, again.pages, again.feeds) == (first.read, first.pages, first.feeds)
+
+
+def _edit_seed(site, out):
+    seed = site / "seeds" / "001_66d0eec8100579d4.txt"
+    seed.write_text(seed.read_text().replace("Quartz", "Quartz Weekly"))
+
+
+def _add_seed(site, out):
+    write(site / "seeds" / "new.md", "---\ntitle: A brand new story\npublishedDateTime: 2026-11-01T10:00:00Z\n---\nBody.\n")
+
+
+def _delete_seed(site, out):
+    (site / "seeds" / "001_66d0eec8100579d4.txt").unlink()
+
+
+def _edit_template(site, out):
+    base = site / "themes" / "default" / "templates" / "base.html"
+    base.write_text(base.read_text() + "\n{# edited #}<!-- edited -->\n")
+
+
+def _override_template(site, out):
+    write(site / "templates" / "404.html", '{% extends "base.html" %}{% block content %}Gone fishing{% endblock %}')
+
+
+def _edit_static(site, out):
+    css = site / "themes" / "default" / "static" / "style.css"
+    css.write_text(css.read_text() + "\n/* edited */\n")
+
+
+def _edit_settings(site, out):
+    write(site / "site.yml", (site / "site.yml").read_text().replace("title: AI in Healthcare Digest", "title: Renamed"))
+
+
+def _edit_output(site, out):
+    (out / "index.html").write_text("defaced")
+
+
+def _delete_output(site, out):
+    (out / "feed.xml").unlink()
+
+
+def _add_to_output(site, out):
+    (out / "stray.html").write_text("left behind")
+
+
+@pytest.mark.parametrize("change", [_edit_seed, _add_seed, _delete_seed, _edit_template, _override_template,
+                                    _edit_static, _edit_settings, _edit_output, _delete_output, _add_to_output])
+def test_any_change_to_inputs_or_output_means_a_real_build(site, tmp_path, change):
+    out = tmp_path / "out"
+    build(load_config(site / "site.yml"), output=out, show_progress=False)
+    change(site, out)
+    config = load_config(site / "site.yml")
+    report = build(config, output=out, show_progress=False)
+    assert not report.up_to_date
+    build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_drafts_or_another_output_folder_are_not_taken_for_the_last_build(site, tmp_path):
+    config = load_config(site / "site.yml")
+    build(config, output=tmp_path / "out", show_progress=False)
+    assert not build(config, output=tmp_path / "out", drafts=True, show_progress=False).up_to_date
+    assert not build(config, output=tmp_path / "elsewhere", drafts=True, show_progress=False).up_to_date
+    assert build(config, output=tmp_path / "out", drafts=True, show_progress=False).up_to_date
+
+
+def test_strict_still_fails_when_nothing_changed(site, tmp_path):
+    write(site / "seeds" / "bad.md", "---\ntitle: [unclosed\n---\n")
+    config = load_config(site / "site.yml")
+    build(config, output=tmp_path / "out", show_progress=False)
+    report = build(config, output=tmp_path / "out", strict=True, show_progress=False)
+    assert report.up_to_date and not report.written and report.diagnostics.errors

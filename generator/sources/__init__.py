@@ -76,7 +76,7 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
         for gone in set(cache) - set(files):
             del cache[gone]
     candidates = files if edited is None else [p for p in files if p in edited]
-    stamped = [(path, _stamp(path)) for path in candidates]
+    stamped = [(path, file_stamp(path)) for path in candidates]
     stale = [(path, stamp) for path, stamp in stamped if path not in cache or cache[path].stamp != stamp]
     records = fork_map(lambda item: _read_record(item[0], item[1], config, taxonomy), stale, workers, progress)
     cache.update((path, record) for (path, _), record in zip(stale, records, strict=True))
@@ -91,7 +91,7 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     return articles
 
 
-def _stamp(path: str) -> tuple[int, int]:
+def file_stamp(path: str) -> tuple[int, int]:
     try:
         status = os.stat(path)
     except OSError:
