@@ -20,7 +20,8 @@ from generator.cache import input_stamp, load_build_record, load_reads, save_bui
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
-from generator.index import SiteIndex, build_index, html_pages, site_files
+from generator.index import SiteIndex, build_index, html_pages, placed_alike, site_files, update_index
+from generator.model import Article
 from generator.output import OutputError, StagedSite, check_target, tree_stamp
 from generator.parallel import fork_imap
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
@@ -52,6 +53,7 @@ class Builder:
         self._stamps: dict[str, tuple[int, int]] = {}
         self._nav = None
         self._uses: dict[str, set[str]] | None = None
+        self._indexed: tuple[list[Article], SiteIndex, tuple] | None = None  # articles, index, its warnings
 
     def preload(self, taxonomy, reads: dict) -> None:
         """Start from reads kept by an earlier process (see cache.py) made with this taxonomy."""
@@ -69,13 +71,27 @@ class Builder:
             taxonomy = self._taxonomy  # the same objects keep page comparisons to identity checks
         else:
             self._read_cache.clear()  # topics guessed from keywords depend on it
-            self._taxonomy = taxonomy
+            self._taxonomy, self._indexed = taxonomy, None
         edited_paths = {str(p) for p in edited} if edited is not None else None
         articles = read_sources(self.config, taxonomy, diagnostics, self._progress("reading"), self._read_cache,
                                 edited_paths, self.workers)
-        index = build_index(self.config, articles, taxonomy, diagnostics, self.drafts)
+        index = self._index(articles, diagnostics)
         files, rendered = self._render(index, sink)
         return BuildResult(files, tuple(rendered), len(articles), index, diagnostics)
+
+    def _index(self, articles: list[Article], diagnostics: Diagnostics) -> SiteIndex:
+        """The last index updated in place when every edit left the articles placed alike; else a new one."""
+        edited = _edits(self._indexed[0], articles) if self._indexed else None
+        if edited is None:
+            local = Diagnostics()
+            index = build_index(self.config, articles, self._taxonomy, local, self.drafts)
+            self._indexed = (articles, index, tuple(local.items))
+        else:
+            index = update_index(self._indexed[1], edited) if edited else self._indexed[1]
+            self._indexed = (articles, index, self._indexed[2])
+        for diagnostic in self._indexed[2]:
+            diagnostics.add(diagnostic)
+        return index
 
     def _render(self, index: SiteIndex, sink=None) -> tuple[dict[str, bytes], list[str]]:
         stale_templates = self._stale_templates()
@@ -133,6 +149,20 @@ class Builder:
 
     def _progress(self, description: str):
         return lambda items: tqdm(items, desc=description, unit=" files", leave=False, disable=not self.show_progress)
+
+
+def _edits(old: list[Article], new: list[Article]) -> dict[int, Article] | None:
+    """id(old article) -> its edited version, when the documents are the same ones and none of them
+    moved (see index.PLACEMENT); None when the index has to be built afresh."""
+    if len(old) != len(new):
+        return None
+    edited = {}
+    for before, after in zip(old, new):
+        if before is not after:
+            if not placed_alike(before, after):
+                return None
+            edited[id(before)] = after
+    return edited
 
 
 def _make_into(sink, path: str, make) -> None:

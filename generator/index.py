@@ -117,7 +117,7 @@ class Feed:
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     path: str  # output file, e.g. "page/2/index.html"
     template: str
@@ -152,8 +152,43 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
     topics = _topic_listings(entries)
     return SiteIndex(
-        entries=entries, pages=pages, topics=topics, months=_months(config, entries),
+        entries=entries, pages=pages, topics=topics, months=_months(entries),
         feeds=_feeds(config, entries, topics),
+    )
+
+
+# What decides where an article is listed: its path, its place in every list, its groups. Edits
+# that change none of these (an excerpt, a body, an image) leave the index's shape as it was.
+PLACEMENT = ("key", "kind", "draft", "source", "date", "title", "slug", "topics")
+
+
+def placed_alike(old: Article, new: Article) -> bool:
+    return all(getattr(old, name) == getattr(new, name) for name in PLACEMENT)
+
+
+def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
+    """`index` with articles swapped for edited versions placed alike (`edited` maps id(old) -> new).
+
+    What build_index would return for the edited articles, without re-deriving 10,000 paths: every
+    list keeps its order and every path stays; lists that hold no edited article are kept as they
+    are, so their pages still compare equal by identity."""
+    swap = {id(entry): Entry(edited[id(entry.article)], entry.path, entry.topics)
+            for entry in index.entries + index.pages if id(entry.article) in edited}
+
+    def swapped(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        if not any(id(entry) in swap for entry in entries):
+            return entries
+        return tuple(swap.get(id(entry), entry) for entry in entries)
+
+    def rebuilt(items, make):
+        return tuple(item if (entries := swapped(item.entries)) is item.entries else make(item, entries)
+                     for item in items)
+
+    return SiteIndex(
+        entries=swapped(index.entries), pages=swapped(index.pages),
+        topics=rebuilt(index.topics, lambda listing, entries: TopicListing(listing.topic, entries)),
+        months=rebuilt(index.months, lambda month, entries: Month(month.year, month.month, entries)),
+        feeds=rebuilt(index.feeds, lambda feed, entries: Feed(feed.path, feed.id, feed.title, feed.page_path, entries)),
     )
 
 
@@ -188,8 +223,7 @@ def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ..
     taken: set[str] = set()
     paths: dict[str, str] = {}
     for article in reversed(articles):  # oldest first: the earliest article keeps a contested slug
-        local = article.date.astimezone(config.tz)
-        base = f"{local.year:04d}/{local.month:02d}/"
+        base = _month_folder(article.date, config.tz)
         paths[article.key] = base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/"
     combinations: dict[tuple[str, ...], tuple[Topic, ...]] = {}  # thousands of articles share a few dozen
 
@@ -199,6 +233,12 @@ def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ..
         return combinations[article.topics]
 
     return tuple(Entry(article, paths[article.key], topics_of(article)) for article in articles)
+
+
+@lru_cache(maxsize=1 << 18)  # the dev server re-indexes on every save: a time-zone conversion is the dear part
+def _month_folder(date: datetime, tz) -> str:
+    local = date.astimezone(tz)
+    return f"{local.year:04d}/{local.month:02d}/"
 
 
 def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:
@@ -242,12 +282,11 @@ def _topic_listings(entries: tuple[Entry, ...]) -> tuple[TopicListing, ...]:
     return tuple(TopicListing(topic, tuple(listed[topic])) for topic in ordered)
 
 
-def _months(config: SiteConfig, entries: tuple[Entry, ...]) -> tuple[Month, ...]:
-    grouped: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+def _months(entries: tuple[Entry, ...]) -> tuple[Month, ...]:
+    grouped: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
-        local = entry.article.date.astimezone(config.tz)
-        grouped[(local.year, local.month)].append(entry)
-    return tuple(Month(y, m, tuple(grouped[(y, m)])) for (y, m) in sorted(grouped, reverse=True))
+        grouped[entry.path[:8]].append(entry)  # "YYYY/MM/": _place_articles put it there in local time
+    return tuple(Month(int(month[:4]), int(month[5:7]), tuple(grouped[month])) for month in sorted(grouped, reverse=True))
 
 
 def tag_uri(config: SiteConfig, specific: str) -> str:

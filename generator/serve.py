@@ -38,7 +38,7 @@ from generator.walk import is_ignored_name
 
 POLL_SECONDS = 0.01
 WATCH_STEP_MS = 10  # watchfiles groups events until this long passes without one
-SETTLE_SECONDS = 0.015  # quiet time that ends a burst of changes, after watchfiles' own grouping
+SETTLE_SECONDS = 0.005  # quiet time that ends a burst of changes, after watchfiles' own grouping
 
 
 def is_watched(relative: Path) -> bool:

@@ -188,6 +188,25 @@ def test_any_bytes_at_all_never_crash_the_build(tmp_path_factory, data):
     assert (root / "out" / "index.html").is_file()
 
 
+FORBIDDEN = st.sampled_from(["\x01", "\x0b", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\ufdd0", "\ufdef", "\ufffe",
+                             "\uffff", "\U0001fffe", "\U0010ffff"])
+NEIGHBOURS = st.sampled_from(["\xa0", "\xa9", "\u0fff", "\ufdcf", "\ufdf0", "\ufffd", "\U0001fffd", "é", "“", "💊"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.text(max_size=20) | FORBIDDEN | NEIGHBOURS, max_size=12))
+def test_decoding_removes_exactly_the_forbidden_characters(pieces):
+    from generator.sources.document import decode
+    from generator.sources.fields import CONTROL_CHARS
+
+    text = "".join(pieces).replace("\x00", "")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return  # not encodable as UTF-8
+    decoded, lossy = decode("doc.txt", text.encode("utf-8"))
+    expected = CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff"))
+    assert (decoded, lossy) == (expected, False)
+
+
 # ---- interrupted builds leave the last complete site --------------------------------------------
 
 def test_killed_builds_never_leave_a_half_written_site(tmp_path):

@@ -96,3 +96,37 @@ def test_standalone_pages_get_top_level_paths_and_stay_out_of_listings():
     index, _, _ = index_of([about, article("a")])
     assert [p.path for p in index.pages] == ["about/"]
     assert [e.article.key for e in index.entries] == ["a"]
+
+
+def test_an_index_updated_in_place_equals_one_built_afresh():
+    from dataclasses import replace
+
+    from generator.index import placed_alike, update_index
+
+    articles = [article(f"k{n}", title=f"Story {n % 7}", when=datetime(2021, 1 + n % 12, 1 + n % 27, tzinfo=UTC),
+                        topics=(("AI", "Imaging"), ("Imaging",), ())[n % 3]) for n in range(60)]
+    articles.append(article("about", title="About", kind="page"))
+    before, _, config = index_of(articles)
+    edited = {3: replace(articles[3], summary="New excerpt", body_html="<p>New body</p>"),
+              17: replace(articles[17], updated=datetime(2026, 1, 1, tzinfo=UTC)),
+              60: replace(articles[60], body_html="<p>New about text</p>")}
+    after = list(articles)
+    for position, new in edited.items():
+        assert placed_alike(articles[position], new)
+        after[position] = new
+    updated = update_index(before, {id(articles[p]): new for p, new in edited.items()})
+    assert updated == index_of(after)[0]
+    assert updated.months[-1] is before.months[-1], "lists without an edited article are kept as they were"
+
+
+def test_any_change_to_where_an_article_belongs_is_not_placed_alike():
+    from dataclasses import replace
+
+    from generator.index import PLACEMENT, placed_alike
+
+    original = article("k1", slug="given")
+    changes = {"key": "k2", "kind": "page", "draft": True, "source": "seeds/other.txt",
+               "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",)}
+    assert set(changes) == set(PLACEMENT)
+    for name, value in changes.items():
+        assert not placed_alike(original, replace(original, **{name: value})), name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +24,22 @@ class Document:
     body_line: int  # 1-based line number where the body starts
 
 
-def read_bytes(path: str, file: Path, limit: int) -> bytes:
-    """The file's bytes, refusing one over the size limit before reading it."""
-    size = file.stat().st_size
-    if size > limit:
+def read_bytes(path: str, file: Path | str, limit: int) -> bytes:
+    """The file's bytes, refusing one over the size limit before reading it (or while it grows)."""
+    descriptor = os.open(file, os.O_RDONLY)
+    try:
+        size = os.fstat(descriptor).st_size
+        parts, total = [], 0
+        while size <= limit:
+            part = os.read(descriptor, max(size, 1 << 16) + 1)
+            if not part:
+                return b"".join(parts)
+            parts.append(part)
+            total += len(part)
+            size = max(size, total)
         raise SourceError(path, f"file is {size:,} bytes, over the {limit:,}-byte limit (max_file_bytes)")
-    return file.read_bytes()
+    finally:
+        os.close(descriptor)
 
 
 def decode(path: str, data: bytes) -> tuple[str, bool]:
@@ -40,7 +51,22 @@ def decode(path: str, data: bytes) -> tuple[str, bool]:
     except UnicodeDecodeError:
         text, lossy = data.decode("utf-8", errors="replace"), True
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_CHARS.sub("", text), lossy
+    if lossy or _may_hold_control_chars(data):
+        text = CONTROL_CHARS.sub("", text)
+    return text, lossy
+
+
+# Every character CONTROL_CHARS removes is a C0 byte or DEL, or in UTF-8 holds one of these sequences
+# (C1 controls, U+FDD0-FDEF, and every plane's U+xFFFE/U+xFFFF). A byte-level test finds the rare
+# document that needs the sweep far faster than the sweep itself; a false alarm only costs the sweep.
+_C0_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\r") + b"\x7f"
+_SUSPECT_SEQUENCES = (b"\xc2", b"\xef\xb7", b"\xbf\xbe", b"\xbf\xbf")
+
+
+def _may_hold_control_chars(data: bytes) -> bool:
+    if len(data.translate(None, _C0_BYTES)) != len(data):
+        return True
+    return not data.isascii() and any(sequence in data for sequence in _SUSPECT_SEQUENCES)
 
 
 def parse_document(path: str, text: str) -> Document:
