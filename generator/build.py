@@ -96,6 +96,7 @@ class Builder:
     def _render(self, index: SiteIndex, sink=None) -> tuple[dict[str, bytes], list[str]]:
         stale_templates = self._stale_templates()
         if stale_templates or self._uses is None:
+            self.renderer.env.cache.clear()  # templates are not re-checked on each use (auto_reload off)
             self._uses = template_dependencies(self.renderer.env)
         uses = self._uses
         if index.pages != self._nav:  # every page's navigation lists the standalone pages

@@ -28,7 +28,9 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
         theme,
         PrefixLoader({"!theme": theme}),  # lets an override extend the template it replaces
     ])
-    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
+    # auto_reload would stat every template a page uses on every page; the Builder clears the cache
+    # itself when a template file changes.
+    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, auto_reload=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update(site=config, url=urls.path, absolute_url=urls.absolute, generator_version=__version__)
     env.filters.update(
