@@ -7,7 +7,10 @@ Builder does a full build.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import pickle
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from generator.cache import input_stamp, load_build_record, load_reads, save_build_record, save_reads
+from generator.cache import fingerprint, input_stamp, load_build_record, load_reads, save_build_record, save_reads
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
@@ -40,8 +43,8 @@ class BuildResult:
 
 class Builder:
     """`run` returns every output's bytes and keeps them for the next run's comparisons; with a
-    `sink`, each output goes to it as soon as it is rendered, in the worker process that rendered
-    it, and nothing is kept (one-shot builds)."""
+    `sink` (a StagedSite), each output goes to it as soon as it is rendered, in the worker process
+    that rendered it, and nothing is kept (one-shot builds)."""
 
     def __init__(self, config: SiteConfig, drafts: bool = False, show_progress: bool = False, workers: int = 1):
         self.config, self.drafts, self.show_progress, self.workers = config, drafts, show_progress, workers
@@ -54,6 +57,9 @@ class Builder:
         self._nav = None
         self._uses: dict[str, set[str]] | None = None
         self._indexed: tuple[list[Article], SiteIndex, tuple] | None = None  # articles, index, its warnings
+        self.page_salt: bytes | None = None  # set: digest each output's inputs (see _write_through)
+        self.previous_digests: dict[str, bytes] = {}
+        self.digests: dict[str, bytes | None] = {}
 
     def preload(self, taxonomy, reads: dict) -> None:
         """Start from reads kept by an earlier process (see cache.py) made with this taxonomy."""
@@ -114,16 +120,32 @@ class Builder:
             else:
                 todo.append(job)
         outputs[".nojekyll"] = (None, b"")  # GitHub Pages would otherwise drop paths starting with "_"
-        if sink is None:
-            for (path, _, inputs, _), data in zip(todo, self._make_each([job[3] for job in todo]), strict=True):
-                outputs[path] = (inputs, data)
-        else:  # the worker that renders a file also writes it: no page's bytes cross a pipe
-            for _ in self._make_each([partial(_make_into, sink, job[0], job[3]) for job in todo]):
-                pass
-            sink(".nojekyll", b"")
-            outputs = {}
+        if sink is not None:
+            self._outputs = {}
+            return {}, self._write_through(todo, sink, index)
+        for (path, _, inputs, _), data in zip(todo, self._make_each([job[3] for job in todo]), strict=True):
+            outputs[path] = (inputs, data)
         self._outputs = outputs
         return {path: data for path, (_, data) in outputs.items()}, [job[0] for job in todo]
+
+    def _write_through(self, jobs: list[tuple], sink, index: SiteIndex) -> list[str]:
+        """Each output is rendered and written by the same worker: no page's bytes cross a pipe. With
+        `page_salt` set, each output's inputs are digested, and one whose digest matches the last
+        build's (`previous_digests`, from a folder left untouched since) is kept, not rendered."""
+        salt = None
+        if self.page_salt is not None:
+            shared = _digest((self.drafts, sorted(self._stamps.items()), index.pages))  # what every page shows
+            salt = None if shared is None else self.page_salt + shared
+        previous = self.previous_digests
+        tasks = [partial(_write_one, sink, path, make, salt and (salt, template, inputs), previous.get(path))
+                 for path, template, inputs, make in jobs]
+        self.digests, rendered = {}, []
+        for (path, *_), (digest, made) in zip(jobs, self._make_each(tasks), strict=True):
+            self.digests[path] = digest
+            if made:
+                rendered.append(path)
+        sink.place(".nojekyll", b"")
+        return rendered
 
     def _jobs(self, index: SiteIndex) -> list[tuple]:
         """Every output as (path, template it depends on, inputs that decide its bytes, how to make it)."""
@@ -166,8 +188,26 @@ def _edits(old: list[Article], new: list[Article]) -> dict[int, Article] | None:
     return edited
 
 
-def _make_into(sink, path: str, make) -> None:
-    sink(path, make())
+def _write_one(sink, path: str, make, inputs, previous: bytes | None) -> tuple[bytes | None, bool]:
+    """(digest of the inputs, whether the output had to be rendered); runs in a worker."""
+    digest = _digest(inputs) if inputs else None
+    if digest is not None and digest == previous and sink.keep(path):
+        return digest, False
+    sink.place(path, make())
+    return digest, True
+
+
+def _digest(inputs) -> bytes | None:
+    """A digest of the value of `inputs`: the pickler's memo is off ("fast" mode), so objects shared in
+    one process and merely equal in another (a topic name from topics.yml) give the same bytes."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    try:
+        pickler.dump(inputs)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError):
+        return None  # cannot be digested: always rendered
+    return hashlib.sha256(buffer.getbuffer()).digest()
 
 
 def _refuse_clashes(paths) -> None:
@@ -219,23 +259,33 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     if use_cache:
         taxonomy = read_taxonomy(config, Diagnostics())
         inputs = input_stamp(config, taxonomy, drafts)  # before reading: an edit made meanwhile is seen next time
-        record = load_build_record(config, target)
-        if record is not None and record[:2] == (inputs, tree_stamp(target)):
+        record, left = load_build_record(config, target), tree_stamp(target)
+        if record is not None and record[:2] == (inputs, left):
             return replace(record[2], seconds=time.perf_counter() - started, written=False, up_to_date=True)
         builder.preload(taxonomy, load_reads(config, taxonomy))
-    with StagedSite(target) as site:
-        result = builder.run(sink=site.place)
+        builder.page_salt = fingerprint(config, taxonomy).encode()
+        if record is not None and record[1] == left:  # the folder is as that build left it: its pages can be kept
+            builder.previous_digests = record[3]
+    with StagedSite(target) as site:  # leaving it waits for the previous site's removal, done meanwhile
+        result = builder.run(sink=site)
         write = not (strict and result.diagnostics.items)
         if write:
             site.commit(theme_static_files(config))
-    report = BuildReport(
+        if use_cache:
+            save_reads(config, *builder.reads)
+            if write:
+                save_build_record(config, target, (inputs, tree_stamp(target), _report(result, target, write, 0),
+                                                   builder.digests))
+    return _report(result, target, write, time.perf_counter() - started)
+
+
+FEED_NAMES = ("feed.xml", "feed.json")
+
+
+def _report(result: BuildResult, target: Path, written: bool, seconds: float) -> BuildReport:
+    return BuildReport(
         read=result.documents,
         skipped=len(result.diagnostics.errors), pages=sum(p.endswith(".html") for p in result.rendered),
-        feeds=2 * len(result.index.feeds), diagnostics=result.diagnostics,
-        seconds=time.perf_counter() - started, output=target.resolve(), written=write,
+        feeds=sum(p.endswith(FEED_NAMES) for p in result.rendered), diagnostics=result.diagnostics,
+        seconds=seconds, output=target.resolve(), written=written,
     )
-    if use_cache:
-        save_reads(config, *builder.reads)
-        if write:
-            save_build_record(config, target, (inputs, tree_stamp(target), report))
-    return report

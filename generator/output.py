@@ -16,6 +16,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -55,7 +56,9 @@ class StagedSite:
         self.staging = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp-", dir=self.target.parent))
         self.written: list[str] = []
         self.committed = False
+        self._staging, self._previous = str(self.staging), str(self.target)
         self._folders: set[str] = set()  # folders already made in staging (per process)
+        self._retired: threading.Thread | None = None
 
     def __enter__(self) -> "StagedSite":
         return self
@@ -63,10 +66,31 @@ class StagedSite:
     def __exit__(self, *failure) -> None:
         if not self.committed:
             shutil.rmtree(self.staging, ignore_errors=True)
+        if self._retired is not None:
+            self._retired.join()
 
     def place(self, relative: str, data: bytes) -> bool:
         """Stage one file; True if it had to be written. Safe to call from forked workers."""
-        return _place(str(self.staging), str(self.target), relative, data, self._folders)
+        return _place(self._staged_path(relative), os.path.join(self._previous, relative), data)
+
+    def keep(self, relative: str) -> bool:
+        """Link the previous site's file into the new one unchanged; False if it cannot be (write it then).
+        Only for files known to be exactly as the last build wrote them. Safe from forked workers."""
+        try:
+            os.link(os.path.join(self._previous, relative), self._staged_path(relative))
+        except OSError:
+            return False
+        return True
+
+    def _staged_path(self, relative: str) -> str:
+        """Where `relative` goes in staging, its folder made. Runs once per page, so it works on
+        strings: pathlib and `resolve()` cost more than the write itself."""
+        path = os.path.join(self._staging, _plain_relative(relative))
+        folder = os.path.dirname(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        return path
 
     def add(self, relative: str, data: bytes) -> None:
         if self.place(relative, data):
@@ -77,22 +101,16 @@ class StagedSite:
         for source, relative in static:
             self.add(relative, source.read_bytes())
         os.chmod(self.staging, 0o755)
-        _swap(self.staging, self.target)
+        retired = _swap(self.staging, self.target)
         self.committed = True
+        if retired is not None:  # removing the old site is slow; the caller's work goes on meanwhile
+            self._retired = threading.Thread(target=shutil.rmtree, args=(retired,), kwargs={"ignore_errors": True})
+            self._retired.start()
         return self.written
 
 
-
-def _place(staging: str, previous: str, relative: str, data: bytes, folders: set[str]) -> bool:
-    """Put `data` at `relative` in the staging folder; True if it had to be written.
-
-    Runs once per page, so it works on strings: pathlib and `resolve()` cost more than the write."""
-    path = os.path.join(staging, _plain_relative(relative))
-    folder = os.path.dirname(path)
-    if folder not in folders:
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
-    old = os.path.join(previous, relative)
+def _place(path: str, old: str, data: bytes) -> bool:
+    """Write `data` at `path`, or hard-link `old` there if it holds the same bytes; True if written."""
     try:
         status = os.lstat(old)
         if stat.S_ISREG(status.st_mode) and status.st_size == len(data):
@@ -134,17 +152,17 @@ def tree_stamp(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _swap(staging: Path, target: Path) -> None:
+def _swap(staging: Path, target: Path) -> Path | None:
+    """Put `staging` in place of `target`; return where the previous site now is, for removal."""
     if not target.exists():
         staging.rename(target)
-        return
+        return None
     if _exchange(staging, target):  # one atomic step: no instant without a complete output/
-        shutil.rmtree(staging, ignore_errors=True)
-        return
+        return staging
     retired = target.with_name(f"{target.name}.old-{os.getpid()}")
     target.rename(retired)
     staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
+    return retired
 
 
 def _exchange(first: Path, second: Path) -> bool:

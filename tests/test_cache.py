@@ -1,10 +1,13 @@
 """The read cache between builds: faster, never stale, never different from a clean build."""
 
+import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 
-from conftest import write
+from conftest import REPO, write
 from generator.build import build
 from generator.cache import cache_path
 from generator.config import load_config
@@ -125,3 +128,30 @@ def test_strict_still_fails_when_nothing_changed(site, tmp_path):
     build(config, output=tmp_path / "out", show_progress=False)
     report = build(config, output=tmp_path / "out", strict=True, show_progress=False)
     assert report.up_to_date and not report.written and report.diagnostics.errors
+
+
+def _cli_build(site, seed: int) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": str(seed)}
+    return subprocess.run([sys.executable, "-m", "generator", "build", "--output", "out"], cwd=site, env=env,
+                          check=True, capture_output=True, text=True).stdout
+
+
+def test_after_one_edit_only_the_pages_showing_it_are_rendered_again(site, tmp_path):
+    """Across processes (and hash seeds), unchanged pages are linked from the last build, not rendered."""
+    _cli_build(site, 1)
+    _edit_seed(site, site / "out")
+    summary = _cli_build(site, 2)
+    assert "wrote 5 pages and 6 feeds" in summary, summary  # its own, the home page, its month, its 2 topics
+    build(load_config(site / "site.yml"), output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(site / "out") == tree_bytes(tmp_path / "clean")
+
+
+def test_pages_are_rendered_again_when_the_output_was_touched(site, tmp_path):
+    config = load_config(site / "site.yml")
+    first = build(config, output=tmp_path / "out", show_progress=False)
+    _edit_seed(site, tmp_path / "out")
+    (tmp_path / "out" / "404.html").write_text("defaced")
+    report = build(config, output=tmp_path / "out", show_progress=False)
+    assert report.pages == first.pages, "nothing is linked from a folder changed since"
+    build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "clean")
