@@ -23,7 +23,7 @@ from generator.cache import fingerprint, input_stamp, load_build_record, load_re
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import json_feed_path, render_feed, render_json_feed
-from generator.index import SiteIndex, build_index, html_pages, placed_alike, site_files, update_index
+from generator.index import Reuse, SiteIndex, build_index, html_pages, placed_alike, site_files, update_index
 from generator.model import Article
 from generator.output import OutputError, StagedSite, check_target, tree_stamp
 from generator.parallel import fork_imap
@@ -57,6 +57,7 @@ class Builder:
         self._nav = None
         self._uses: dict[str, set[str]] | None = None
         self._indexed: tuple[list[Article], SiteIndex, tuple] | None = None  # articles, index, its warnings
+        self._reuse_pages, self._reuse_jobs = Reuse(), Reuse()  # unchanged entries keep their pages and jobs
         self.page_salt: bytes | None = None  # set: digest each output's inputs (see _write_through)
         self.previous_digests: dict[str, bytes] = {}
         self.digests: dict[str, bytes | None] = {}
@@ -150,9 +151,12 @@ class Builder:
     def _jobs(self, index: SiteIndex) -> list[tuple]:
         """Every output as (path, template it depends on, inputs that decide its bytes, how to make it)."""
         config, urls, renderer = self.config, self.urls, self.renderer
-        pages = html_pages(config, index)
-        jobs = [(page.path, page.template, (page.template, page.context), partial(renderer.page, page))
+        pages = html_pages(config, index, self._reuse_pages)
+        jobs = [self._reuse_jobs(page, lambda page=page: (page.path, page.template, (page.template, page.context),
+                                                          partial(renderer.page, page)))
                 for page in pages]
+        self._reuse_pages.next_build()
+        self._reuse_jobs.next_build()
         for feed in index.feeds:
             jobs.append((feed.path, "feed_entry.html", feed, partial(render_feed, feed, config, urls, renderer.feed_entry)))
             jobs.append((json_feed_path(feed), "feed_entry.html", feed,

@@ -341,21 +341,50 @@ def site_files(config: SiteConfig, pages: list[Page]) -> list[tuple[str, str, di
     return files
 
 
-def html_pages(config: SiteConfig, index: SiteIndex) -> list[Page]:
+class Reuse:
+    """What was derived from an immutable object, handed back while the object is the very same one.
+
+    The dev server re-derives every page on each save; for the ~10,000 whose entry, month or listing
+    the edit left untouched (update_index keeps those objects), this returns last build's Page."""
+
+    def __init__(self):
+        self._last: dict[int, tuple[object, object]] = {}
+        self._now: dict[int, tuple[object, object]] = {}
+
+    def __call__(self, source, make):
+        kept = self._last.get(id(source))
+        value = kept[1] if kept is not None and kept[0] is source else make()
+        self._now[id(source)] = (source, value)  # holding `source` keeps its id from being reused
+        return value
+
+    def next_build(self) -> None:
+        self._last, self._now = self._now, {}
+
+
+def _make(_source, make):
+    return make()
+
+
+def html_pages(config: SiteConfig, index: SiteIndex, reuse=_make) -> list[Page]:
     """Every HTML page of the site with the context its template needs."""
     newest = newest_update(index.entries)
-    pages = [Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"},
-                  newest_update(p["entries"]) or newest)
-             for p in paginate(index.entries, config.page_size, "")]
+    pages = list(reuse(index.entries, lambda: [
+        Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"},
+             newest_update(p["entries"]) or newest)
+        for p in paginate(index.entries, config.page_size, "")]))
     pages.append(Page("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}, newest))
     for listing in index.topics:
-        pages += [Page(p["path"] + "index.html", "topic.html",
-                       {"listing": listing.summary, "pagination": p, "feed_path": listing.path + "feed.xml"},
-                       newest_update(p["entries"]))
-                  for p in paginate(listing.entries, config.page_size, listing.path)]
+        pages += reuse(listing, lambda listing=listing: [
+            Page(p["path"] + "index.html", "topic.html",
+                 {"listing": listing.summary, "pagination": p, "feed_path": listing.path + "feed.xml"},
+                 newest_update(p["entries"]))
+            for p in paginate(listing.entries, config.page_size, listing.path)])
     pages.append(Page("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}, newest))
-    pages += [Page(m.path + "index.html", "month.html", {"month": m}, newest_update(m.entries)) for m in index.months]
-    pages += [Page(e.path + "index.html", "article.html", {"entry": e}, e.article.updated) for e in index.entries]
-    pages += [Page(e.path + "index.html", "page.html", {"entry": e}, e.article.updated) for e in index.pages]
+    pages += [reuse(m, lambda m=m: Page(m.path + "index.html", "month.html", {"month": m}, newest_update(m.entries)))
+              for m in index.months]
+    pages += [reuse(e, lambda e=e: Page(e.path + "index.html", "article.html", {"entry": e}, e.article.updated))
+              for e in index.entries]
+    pages += [reuse(e, lambda e=e: Page(e.path + "index.html", "page.html", {"entry": e}, e.article.updated))
+              for e in index.pages]
     pages.append(Page("404.html", "404.html", {}))
     return pages

@@ -130,3 +130,22 @@ def test_any_change_to_where_an_article_belongs_is_not_placed_alike():
     assert set(changes) == set(PLACEMENT)
     for name, value in changes.items():
         assert not placed_alike(original, replace(original, **{name: value})), name
+
+
+def test_pages_derived_again_after_an_edit_equal_pages_derived_afresh():
+    from dataclasses import replace
+
+    from generator.index import Reuse, update_index
+
+    articles = [article(f"k{n}", title=f"Story {n}", when=datetime(2021, 1 + n % 12, 1 + n % 27, tzinfo=UTC))
+                for n in range(45)]
+    before, _, config = index_of(articles)
+    reuse = Reuse()
+    first = html_pages(config, before, reuse)
+    reuse.next_build()
+    after = update_index(before, {id(articles[7]): replace(articles[7], summary="Edited")})
+    again = html_pages(config, after, reuse)
+    assert again == html_pages(config, after), "the same pages as without reuse"
+    kept = [new for old, new in zip(first, again) if old is new]
+    assert len(kept) > 30, "pages of untouched entries and months are handed back, not rebuilt"
+    assert all("Edited" not in repr(page.context) for page in kept)
