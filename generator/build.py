@@ -27,7 +27,7 @@ from generator.feeds import json_feed_path, render_feed, render_json_feed
 from generator.index import Reuse, SiteIndex, build_index, html_pages, placed_alike, site_files, update_index
 from generator.model import Article
 from generator.output import OutputError, StagedSite, check_target, tree_stamp
-from generator.parallel import fork_imap
+from generator.parallel import fork_imap, fork_map
 from generator.render import Renderer, template_dependencies, template_stamps, theme_static_files
 from generator.sources import read_sources, read_taxonomy
 from generator.urls import Urls
@@ -61,7 +61,9 @@ class Builder:
         self._reuse_pages, self._reuse_jobs = Reuse(), Reuse()  # unchanged entries keep their pages and jobs
         self.page_salt: bytes | None = None  # set: digest each output's inputs (see _write_through)
         self.previous_digests: dict[str, bytes] = {}
+        self.may_keep_folder = False  # the caller knows the folder's other files (static) are current
         self.digests: dict[str, bytes | None] = {}
+        self.kept_folder = False
 
     def preload(self, taxonomy, reads: dict) -> None:
         """Start from reads kept by an earlier process (see cache.py) made with this taxonomy."""
@@ -132,22 +134,28 @@ class Builder:
 
     def _write_through(self, jobs: list[tuple], sink, index: SiteIndex) -> list[str]:
         """Each output is rendered and written by the same worker: no page's bytes cross a pipe. With
-        `page_salt` set, each output's inputs are digested, and one whose digest matches the last
-        build's (`previous_digests`, from a folder left untouched since) is kept, not rendered."""
-        salt = None
-        if self.page_salt is not None:
-            shared = _digest((self.drafts, sorted(self._stamps.items()), index.pages))  # what every page shows
-            salt = None if shared is None else self.page_salt + shared
+        `page_salt` set, each output's inputs are digested first, and one whose digest matches the last
+        build's (`previous_digests`, from a folder left untouched since) is kept, not rendered. When
+        every one matches and `may_keep_folder`, nothing is staged at all (`kept_folder`)."""
+        digests = self._digests(jobs, index)
+        self.digests = dict(zip((job[0] for job in jobs), digests))
         previous = self.previous_digests
-        tasks = [partial(_write_one, sink, path, make, salt and (salt, template, inputs), previous.get(path))
-                 for path, template, inputs, make in jobs]
-        self.digests, rendered = {}, []
-        for (path, *_), (digest, made) in zip(jobs, self._make_each(tasks), strict=True):
-            self.digests[path] = digest
-            if made:
-                rendered.append(path)
+        self.kept_folder = self.may_keep_folder and None not in digests and self.digests == previous
+        if self.kept_folder:
+            return []
+        tasks = [partial(_write_one, sink, path, make, digest, previous.get(path))
+                 for (path, _, _, make), digest in zip(jobs, digests)]
+        rendered = [job[0] for job, made in zip(jobs, self._make_each(tasks), strict=True) if made]
         sink.place(".nojekyll", b"")
         return rendered
+
+    def _digests(self, jobs: list[tuple], index: SiteIndex) -> list[bytes | None]:
+        shared = None
+        if self.page_salt is not None:  # what every page shows besides its own inputs
+            shared = _digest((self.page_salt, self.drafts, sorted(self._stamps.items()), index.pages))
+        if shared is None:
+            return [None] * len(jobs)
+        return fork_map(lambda n: _digest((shared, jobs[n][1], jobs[n][2])), list(range(len(jobs))), self.workers)
 
     def _jobs(self, index: SiteIndex) -> list[tuple]:
         """Every output as (path, template it depends on, inputs that decide its bytes, how to make it)."""
@@ -193,13 +201,12 @@ def _edits(old: list[Article], new: list[Article]) -> dict[int, Article] | None:
     return edited
 
 
-def _write_one(sink, path: str, make, inputs, previous: bytes | None) -> tuple[bytes | None, bool]:
-    """(digest of the inputs, whether the output had to be rendered); runs in a worker."""
-    digest = _digest(inputs) if inputs else None
+def _write_one(sink, path: str, make, digest: bytes | None, previous: bytes | None) -> bool:
+    """Keep or render one output; True if it was rendered. Runs in a worker."""
     if digest is not None and digest == previous and sink.keep(path):
-        return digest, False
+        return False
     sink.place(path, make())
-    return digest, True
+    return True
 
 
 def _digest(inputs) -> bytes | None:
@@ -272,6 +279,7 @@ def _build(config: SiteConfig, output: Path | None, drafts: bool, strict: bool, 
     check_target(target, config.root, [config.root / s for s in config.sources])
     show = sys.stderr.isatty() if show_progress is None else show_progress
     builder = Builder(config, drafts, show, workers=os.cpu_count() or 1)
+    static = theme_static_files(config)
     if use_cache:
         taxonomy = read_taxonomy(config, Diagnostics())
         inputs = input_stamp(config, taxonomy, drafts)  # before reading: an edit made meanwhile is seen next time
@@ -282,17 +290,24 @@ def _build(config: SiteConfig, output: Path | None, drafts: bool, strict: bool, 
         builder.page_salt = fingerprint(config, taxonomy).encode()
         if record is not None and record[1] == left:  # the folder is as that build left it: its pages can be kept
             builder.previous_digests = record[3]
+            builder.may_keep_folder = record[4] == _static_digest(static)
     with StagedSite(target) as site:  # leaving it waits for the previous site's removal, done meanwhile
         result = builder.run(sink=site)
         write = not (strict and result.diagnostics.items)
-        if write:
-            site.commit(theme_static_files(config))
+        if write and not builder.kept_folder:  # kept: every file in the folder is already what this build makes
+            site.commit(static)
         if use_cache:
             save_reads(config, *builder.reads)
             if write:
-                save_build_record(config, target, (inputs, tree_stamp(target), _report(result, target, write, 0),
-                                                   builder.digests))
+                report = _report(result, target, write, 0)
+                save_build_record(config, target, (inputs, tree_stamp(target), report, builder.digests,
+                                                   _static_digest(static)))
     return _report(result, target, write, time.perf_counter() - started)
+
+
+def _static_digest(static: list[tuple[Path, str]]) -> str:
+    return hashlib.sha256(repr([(target, hashlib.sha256(source.read_bytes()).hexdigest())
+                                for source, target in static]).encode()).hexdigest()
 
 
 FEED_NAMES = ("feed.xml", "feed.json")

@@ -69,10 +69,15 @@ def input_stamp(config: SiteConfig, taxonomy, drafts: bool) -> str:
     return digest.hexdigest()
 
 
+RECORD_FIELDS = 5
+
+
 def load_build_record(config: SiteConfig, target: Path):
-    """(input stamp, output stamp, report) of the last complete build into `target`, or None."""
+    """(input stamp, output stamp, report, digest of each output's inputs, digest of the static files)
+    of the last complete build into `target`, or None."""
     records = _load(cache_path(config, BUILDS_NAME))
-    return records.get(str(target.resolve())) if isinstance(records, dict) else None
+    record = records.get(str(target.resolve())) if isinstance(records, dict) else None
+    return record if isinstance(record, tuple) and len(record) == RECORD_FIELDS else None
 
 
 def save_build_record(config: SiteConfig, target: Path, record: tuple) -> None:

@@ -155,3 +155,18 @@ def test_pages_are_rendered_again_when_the_output_was_touched(site, tmp_path):
     assert report.pages == first.pages, "nothing is linked from a folder changed since"
     build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
     assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "clean")
+
+
+def test_a_change_that_alters_no_output_leaves_the_folder_as_it_is(site, tmp_path):
+    config = load_config(site / "site.yml")
+    out = tmp_path / "out"
+    write(site / "seeds" / "draft.md", "---\ntitle: Not yet\ndraft: true\npublishedDateTime: 2026-11-01T10:00:00Z\n---\nA.\n")
+    build(config, output=out, show_progress=False)
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [out, *out.rglob("*")]}
+    os.utime(site / "seeds" / "001_66d0eec8100579d4.txt", (1, 1))  # touched, not changed
+    write(site / "seeds" / "draft.md", "---\ntitle: Not yet\ndraft: true\npublishedDateTime: 2026-11-01T10:00:00Z\n---\nB.\n")
+    report = build(config, output=out, show_progress=False)
+    assert not report.up_to_date and (report.pages, report.feeds) == (0, 0)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [out, *out.rglob("*")]} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no staging folder left"
+    assert build(config, output=out, show_progress=False).up_to_date
