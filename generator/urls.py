@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+URL_SAFE = re.compile(r"[A-Za-z0-9/_.~-]*")  # what quote() leaves as it is: slugs and folders always are
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,8 @@ class Urls:
 
     def path(self, target: str = "") -> str:
         """Site-relative target ("topics/ai/") -> URL path under base_path ("/digest/topics/ai/")."""
-        return self.base_path + quote(target.lstrip("/"), safe="/-._~")
+        target = target.lstrip("/")
+        return self.base_path + (target if URL_SAFE.fullmatch(target) else quote(target, safe="/-._~"))
 
     def absolute(self, target: str = "") -> str:
         return self.origin + self.path(target)
