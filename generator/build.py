@@ -280,6 +280,7 @@ def _build(config: SiteConfig, output: Path | None, drafts: bool, strict: bool, 
     show = sys.stderr.isatty() if show_progress is None else show_progress
     builder = Builder(config, drafts, show, workers=os.cpu_count() or 1)
     static = theme_static_files(config)
+    static_digest = _static_digest(static) if use_cache else None
     if use_cache:
         taxonomy = read_taxonomy(config, Diagnostics())
         inputs = input_stamp(config, taxonomy, drafts)  # before reading: an edit made meanwhile is seen next time
@@ -290,7 +291,7 @@ def _build(config: SiteConfig, output: Path | None, drafts: bool, strict: bool, 
         builder.page_salt = fingerprint(config, taxonomy).encode()
         if record is not None and record[1] == left:  # the folder is as that build left it: its pages can be kept
             builder.previous_digests = record[3]
-            builder.may_keep_folder = record[4] == _static_digest(static)
+            builder.may_keep_folder = record[4] == static_digest
     with StagedSite(target) as site:  # leaving it waits for the previous site's removal, done meanwhile
         result = builder.run(sink=site)
         write = not (strict and result.diagnostics.items)
@@ -300,8 +301,7 @@ def _build(config: SiteConfig, output: Path | None, drafts: bool, strict: bool, 
             save_reads(config, *builder.reads)
             if write:
                 report = _report(result, target, write, 0)
-                save_build_record(config, target, (inputs, tree_stamp(target), report, builder.digests,
-                                                   _static_digest(static)))
+                save_build_record(config, target, (inputs, tree_stamp(target), report, builder.digests, static_digest))
     return _report(result, target, write, time.perf_counter() - started)
 
 

@@ -7,7 +7,7 @@ same pages, slugs and order.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote
@@ -180,16 +180,12 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
             return entries
         return tuple(swap.get(id(entry), entry) for entry in entries)
 
-    def rebuilt(items, make):
-        return tuple(item if (entries := swapped(item.entries)) is item.entries else make(item, entries)
+    def rebuilt(items):  # topic listings, months and feeds: each holds `entries`
+        return tuple(item if (entries := swapped(item.entries)) is item.entries else replace(item, entries=entries)
                      for item in items)
 
-    return SiteIndex(
-        entries=swapped(index.entries), pages=swapped(index.pages),
-        topics=rebuilt(index.topics, lambda listing, entries: TopicListing(listing.topic, entries)),
-        months=rebuilt(index.months, lambda month, entries: Month(month.year, month.month, entries)),
-        feeds=rebuilt(index.feeds, lambda feed, entries: Feed(feed.path, feed.id, feed.title, feed.page_path, entries)),
-    )
+    return SiteIndex(entries=swapped(index.entries), pages=swapped(index.pages), topics=rebuilt(index.topics),
+                     months=rebuilt(index.months), feeds=rebuilt(index.feeds))
 
 
 def _topic_resolver(taxonomy: tuple[Topic, ...], diagnostics: Diagnostics):
