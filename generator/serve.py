@@ -198,6 +198,17 @@ class PreviewSite:
         return Outcome(False, [], 0, message.splitlines())
 
 
+@dataclass(frozen=True)
+class PublishedSite:
+    """A finished output folder, served as GitHub Pages serves it (`digest preview`): no rebuilds,
+    no reload script, no error page."""
+
+    folder: Path
+    base_path: str
+    error_page: None = None
+    moved: dict = field(default_factory=dict)
+
+
 def render_error_page(errors: list[str]) -> bytes:
     """Rendered from the bundled theme, apart from the site's templates, which may be what is broken."""
     env = Environment(loader=FileSystemLoader(BUNDLED_THEMES / "default" / "templates"), autoescape=True)
@@ -205,7 +216,7 @@ def render_error_page(errors: list[str]) -> bytes:
 
 
 class PreviewHandler(web.RequestHandler):
-    def initialize(self, site: PreviewSite):
+    def initialize(self, site: PreviewSite | PublishedSite):
         self.site = site
 
     def set_default_headers(self):
@@ -216,7 +227,7 @@ class PreviewHandler(web.RequestHandler):
         if self.site.error_page is not None and Path(path).suffix in ("", ".html"):
             return self._send(500, self.site.error_page, "text/html; charset=utf-8")
         if not url_path.startswith(self.site.base_path):
-            if url_path == "/":
+            if url_path == "/" or url_path + "/" == self.site.base_path:
                 return self.redirect(self.site.base_path)
             return self._not_found()
         relative = url_path[len(self.site.base_path):]
@@ -336,19 +347,47 @@ class RebuildLoop:
         self.shown_errors = errors
 
 
+def listen(app: web.Application, host: str, port: int) -> None:
+    try:
+        app.listen(port, address=host)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} is already in use on {host}; "
+                                       f"stop the other server or try --port {port + 1}") from None
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+def run_until_stopped() -> None:
+    io_loop = ioloop.IOLoop.current()
+    signal.signal(signal.SIGTERM, lambda *_: io_loop.add_callback_from_signal(io_loop.stop))
+    try:
+        io_loop.start()
+    except KeyboardInterrupt:
+        pass
+
+
+def serve_published(config: SiteConfig, folder: Path, host: str, port: int) -> None:
+    """Serve a built folder under the base path it was built for, on loopback unless asked."""
+    if not (folder / "index.html").is_file():
+        raise click.ClickException(f"{folder} holds no built site; run `make build` first")
+    site = PublishedSite(folder.resolve(), config.base_path)
+    listen(web.Application([(r"/(.*)", PreviewHandler, {"site": site})], log_function=lambda handler: None),
+           host, port)
+    host_in_url = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {folder} as published at http://{host_in_url}:{port}{config.base_path}  (Ctrl-C to stop)")
+    run_until_stopped()
+
+
 def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict) -> None:
     config_path = config_path.resolve()
     root = config_path.parent
     folder = Path(tempfile.mkdtemp(prefix="digest-preview-"))
     site = PreviewSite(config_path, drafts, overrides, folder)
     try:
-        make_app(site, port).listen(port, address=host)
-    except OSError as error:
+        listen(make_app(site, port), host, port)
+    except click.ClickException:
         shutil.rmtree(folder, ignore_errors=True)
-        if error.errno == errno.EADDRINUSE:
-            raise click.ClickException(f"port {port} is already in use on {host}; "
-                                       f"stop the other server or try --port {port + 1}") from None
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        raise
     OriginCheckedReload.allowed_origins = allowed_origins(host, port)
     watcher = Watcher(root, watched_names(SiteConfig(root=root), config_path.name),
                       ignored=[root / "output", root / ".cache", folder]).start()
@@ -359,13 +398,9 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
                f"http://{host_in_url}:{port}{site.base_path}  (Ctrl-C to stop)")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Warning: listening on {host}: other machines can reach this preview.", err=True)
-    io_loop = ioloop.IOLoop.current()
     ioloop.PeriodicCallback(loop.tick, POLL_SECONDS * 1000).start()
-    signal.signal(signal.SIGTERM, lambda *_: io_loop.add_callback_from_signal(io_loop.stop))
     try:
-        io_loop.start()
-    except KeyboardInterrupt:
-        pass
+        run_until_stopped()
     finally:
         watcher.stop()
         shutil.rmtree(folder, ignore_errors=True)
