@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SYNC   := $(UV) sync --locked --quiet
 
-.PHONY: build drafts serve preview test test-latest lock bench clean runtime test-env
+.PHONY: build drafts serve serve-output test test-latest lock bench clean runtime test-env
 
 build: runtime
 	$(BIN)/digest build
@@ -27,8 +27,8 @@ serve: runtime
 	$(BIN)/digest serve
 
 # The built output/ served at base_path on loopback, as GitHub Pages will serve it: a last look before pushing.
-preview: runtime
-	$(BIN)/digest preview
+serve-output: runtime
+	$(BIN)/digest serve-output
 
 test: test-env node_modules/.installed
 	$(BIN)/python -m pytest

@@ -2,7 +2,7 @@
 
 - The read cache: parsed documents by file stamp, so a rebuild re-reads only changed files.
 - Build records: for each output folder, a digest of every input of the last complete build and a
-  stamp of the folder it left, so a build with nothing changed can stop before reading anything.
+  digest of the folder it left, so a build with nothing changed can stop before reading anything.
 
 Both are used only when the configuration, the taxonomy, the generator's own code and its
 libraries are exactly those that wrote them; anything else, or an unreadable file, means
@@ -19,9 +19,12 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from dataclasses import dataclass
+
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.render import template_stamps, theme_static_files
+from generator.render import template_stamps
+from generator.routes import StaticFile
 from generator.sources import file_stamp, source_files
 
 CACHE_NAME = "reads.pickle"
@@ -58,29 +61,35 @@ def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
     _store(cache_path(config), (fingerprint(config, taxonomy), reads))
 
 
-def input_stamp(config: SiteConfig, taxonomy, drafts: bool) -> str:
+def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[StaticFile]) -> str:
     """A digest of everything a build's output depends on: settings, taxonomy, code, templates,
     static files and the path, size and mtime of every document. Stat calls only: no file is read."""
     digest = hashlib.sha256(fingerprint(config, taxonomy).encode())
-    static = [(target, file_stamp(str(source))) for source, target in theme_static_files(config)]
-    digest.update(repr((drafts, sorted(template_stamps(config).items()), static)).encode())
+    static_stamps = [(file.path, file_stamp(str(file.source))) for file in static]
+    digest.update(repr((drafts, sorted(template_stamps(config).items()), static_stamps)).encode())
     for path in source_files(config, Diagnostics()):
         digest.update(f"{path}\0{file_stamp(path)}\n".encode())
     return digest.hexdigest()
 
 
-RECORD_FIELDS = 5
+@dataclass(frozen=True)
+class BuildRecord:
+    """What the last complete build into one output folder left behind."""
+
+    inputs: str  # inputs_digest of that build
+    folder: str  # output.folder_digest of the folder it left
+    report: object  # its BuildReport, replayed when nothing changed
+    outputs: dict[str, bytes | None]  # output path -> digest of what it was made from (None: always render)
+    static: str  # digest of the static files' bytes
 
 
-def load_build_record(config: SiteConfig, target: Path):
-    """(input stamp, output stamp, report, digest of each output's inputs, digest of the static files)
-    of the last complete build into `target`, or None."""
+def load_build_record(config: SiteConfig, target: Path) -> BuildRecord | None:
     records = _load(cache_path(config, BUILDS_NAME))
     record = records.get(str(target.resolve())) if isinstance(records, dict) else None
-    return record if isinstance(record, tuple) and len(record) == RECORD_FIELDS else None
+    return record if isinstance(record, BuildRecord) else None
 
 
-def save_build_record(config: SiteConfig, target: Path, record: tuple) -> None:
+def save_build_record(config: SiteConfig, target: Path, record: BuildRecord) -> None:
     path = cache_path(config, BUILDS_NAME)
     records = _load(path)
     records = records if isinstance(records, dict) else {}

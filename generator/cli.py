@@ -77,13 +77,13 @@ def serve_command(config_path: Path, host: str, port: int, no_drafts: bool, base
     serve(config_path, host, port, drafts=not no_drafts, overrides=overrides)
 
 
-@main.command("preview")
+@main.command("serve-output")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
               show_default=True, help="Site settings file; its folder is the site folder.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Built folder (default: from site.yml).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless asked).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def preview_command(config_path: Path, output: Path | None, host: str, port: int) -> None:
+def serve_output_command(config_path: Path, output: Path | None, host: str, port: int) -> None:
     """Serve the built output folder under its base path, as GitHub Pages will: a last look before publishing.
 
     Nothing is rebuilt; run `digest build` first."""

@@ -1,8 +1,11 @@
-"""Atom feeds with feedgen, made reproducible: same input, same bytes, same entry ids."""
+"""Atom (with feedgen) and JSON Feed 1.1, made reproducible: same input, same bytes, same entry ids.
+
+Both formats are written from the same FeedItems, so they can never disagree about an entry."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -18,6 +21,40 @@ EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LINK_ATTRIBUTES = ("rel", "type", "hreflang", "title", "length")
 
 
+@dataclass(frozen=True, slots=True)
+class Category:
+    term: str  # the topic's slug
+    label: str  # its name
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry as both formats publish it."""
+
+    id: str  # permanent: a tag URI minted from the article's key
+    url: str  # its page on this site, absolute
+    title: str
+    content_html: str  # absolute links only
+    published: datetime
+    updated: datetime
+    author: str
+    summary: str
+    source_url: str | None  # the story at its outlet
+    image_url: str | None
+    categories: tuple[Category, ...]
+
+
+def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> FeedItem:
+    article = entry.article
+    return FeedItem(
+        id=tag_uri(config, article.key), url=urls.absolute(entry.path), title=article.title,
+        content_html=entry_html(entry), published=article.date, updated=article.updated,
+        author=article.provider.name if article.provider else config.feed_author, summary=article.summary,
+        source_url=article.source_url, image_url=article.image.url if article.image else None,
+        categories=tuple(Category(topic.slug, topic.name) for topic in entry.topics),
+    )
+
+
 class _Entry(FeedEntry):
     """feedgen 1.0.0 writes entry links with href only (lkiesow/python-feedgen#135), so a reader
     could take the source's URL for ours; put rel and type back on each link element."""
@@ -31,75 +68,69 @@ class _Entry(FeedEntry):
         return element
 
 
-def json_feed_path(feed: Feed) -> str:
-    return feed.path.removesuffix(".xml") + ".json"
-
-
-def render_json_feed(feed: Feed, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> bytes:
+def render_json_feed(feed: Feed, items: list[FeedItem], config: SiteConfig, urls: Urls) -> bytes:
     """JSON Feed 1.1 from the same entries as the Atom feed, with the same permanent ids."""
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
         "home_page_url": urls.absolute(feed.page_path),
-        "feed_url": urls.absolute(json_feed_path(feed)),
+        "feed_url": urls.absolute(feed.links.json),
         "description": config.description or config.title,
         "language": config.language,
         "authors": [{"name": config.feed_author}],
-        "items": [_json_item(entry, config, urls, entry_html) for entry in feed.entries],
+        "items": [_json_item(item) for item in items],
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
 
 
-def _json_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html) -> dict:
-    article = entry.article
-    item = {
-        "id": tag_uri(config, article.key),
-        "url": urls.absolute(entry.path),
-        "title": article.title,
-        "content_html": entry_html(entry),
-        "date_published": article.date.isoformat(),
-        "date_modified": article.updated.isoformat(),
-        "authors": [{"name": article.provider.name if article.provider else config.feed_author}],
-        "tags": [topic.name for topic in entry.topics],
+def _json_item(item: FeedItem) -> dict:
+    data = {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "content_html": item.content_html,
+        "date_published": item.published.isoformat(),
+        "date_modified": item.updated.isoformat(),
+        "authors": [{"name": item.author}],
+        "tags": [category.label for category in item.categories],
     }
-    if article.summary:
-        item["summary"] = article.summary
-    if article.source_url:
-        item["external_url"] = article.source_url
-    if article.image:
-        item["image"] = article.image.url
-    return item
+    if item.summary:
+        data["summary"] = item.summary
+    if item.source_url:
+        data["external_url"] = item.source_url
+    if item.image_url:
+        data["image"] = item.image_url
+    return data
 
 
-def render_feed(feed: Feed, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> bytes:
+def render_atom_feed(feed: Feed, items: list[FeedItem], config: SiteConfig, urls: Urls) -> bytes:
     generator = FeedGenerator()
     generator.id(feed.id)
     generator.title(feed.title)
     generator.subtitle(config.description or config.title)
     generator.author({"name": config.feed_author})
-    generator.link(href=urls.absolute(feed.path), rel="self", type="application/atom+xml")
+    generator.link(href=urls.absolute(feed.links.atom), rel="self", type="application/atom+xml")
     generator.link(href=urls.absolute(feed.page_path), rel="alternate", type="text/html")
     generator.language(config.language)
     generator.generator("digest", version=__version__)
     # feedgen would stamp the build time; the newest entry's date keeps an unchanged site's feed identical.
-    generator.updated(max((e.article.updated for e in feed.entries), default=EMPTY_FEED_DATE))
-    for entry in feed.entries:  # already newest first; feedgen prepends unless told otherwise
-        _add_entry(generator.add_entry(_Entry(), order="append"), entry, config, urls, entry_html)
+    generator.updated(max((item.updated for item in items), default=EMPTY_FEED_DATE))
+    for item in items:  # already newest first; feedgen prepends unless told otherwise
+        _add_entry(generator.add_entry(_Entry(), order="append"), item, urls)
     return generator.atom_str(pretty=True)
 
 
-def _add_entry(item, entry: Entry, config: SiteConfig, urls: Urls, entry_html) -> None:
-    article = entry.article
-    item.id(tag_uri(config, article.key))
-    item.title(article.title)
-    item.published(article.date)
-    item.updated(article.updated)
-    item.author({"name": article.provider.name if article.provider else config.feed_author})
-    item.link(href=urls.absolute(entry.path), rel="alternate", type="text/html")
-    if article.source_url:
-        item.link(href=article.source_url, rel="related", type="text/html")
-    if article.summary:
-        item.summary(article.summary)
-    item.content(entry_html(entry), type="html")
-    for topic in entry.topics:
-        item.category(term=topic.slug, label=topic.name, scheme=urls.absolute("topics/"))
+def _add_entry(entry, item: FeedItem, urls: Urls) -> None:
+    entry.id(item.id)
+    entry.title(item.title)
+    entry.published(item.published)
+    entry.updated(item.updated)
+    entry.author({"name": item.author})
+    entry.link(href=item.url, rel="alternate", type="text/html")
+    if item.source_url:
+        entry.link(href=item.source_url, rel="related", type="text/html")
+    if item.summary:
+        entry.summary(item.summary)
+    entry.content(item.content_html, type="html")
+    for category in item.categories:
+        entry.category(term=category.term, label=category.label, scheme=urls.absolute("topics/"))

@@ -7,16 +7,16 @@ same pages, slugs and order.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import quote
 
 from slugify import slugify
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.model import Article, Topic
+from generator.model import Article, Topic, placement_fields
 from generator.sources.topics import topic_slug
 
 RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html"}
@@ -47,7 +47,7 @@ class TopicCount:
 
     @property
     def path(self) -> str:
-        return f"topics/{self.topic.slug}/"
+        return topic_path(self.topic)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class TopicListing:
 
     @property
     def path(self) -> str:
-        return f"topics/{self.topic.slug}/"
+        return topic_path(self.topic)
 
     @property
     def summary(self) -> TopicCount:
@@ -108,34 +108,61 @@ class Month:
         return tuple((topic, tuple(grouped[topic])) for topic in sorted(grouped, key=lambda t: (t.order, t.name)))
 
 
+@dataclass(frozen=True, slots=True)
+class FeedLinks:
+    """Where a listing's feed is published, in both formats."""
+
+    atom: str
+    json: str
+
+
+def feed_links(page_path: str) -> FeedLinks:
+    """The feeds of the listing at `page_path` ("" for the site, "topics/<slug>/" for a topic)."""
+    return FeedLinks(page_path + "feed.xml", page_path + "feed.json")
+
+
 @dataclass(frozen=True)
 class Feed:
-    path: str  # "feed.xml" or "topics/<slug>/feed.xml"
     id: str
     title: str
-    page_path: str  # the HTML page the feed mirrors
+    page_path: str  # the HTML page the feed mirrors; the feed files sit beside it
     entries: tuple[Entry, ...]
 
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    path: str  # output file, e.g. "page/2/index.html"
-    template: str
-    context: dict = field(hash=False)
-    lastmod: datetime | None = None  # newest content the page shows, for the sitemap; None: not listed
+    @property
+    def links(self) -> FeedLinks:
+        return feed_links(self.page_path)
 
     @property
-    def url_path(self) -> str:
-        return self.path.removesuffix("index.html")
+    def path(self) -> str:
+        return self.links.atom
 
 
 @dataclass(frozen=True)
 class SiteIndex:
     entries: tuple[Entry, ...]  # listed articles, newest first
-    pages: tuple[Entry, ...]  # standalone pages such as About
+    standalone: tuple[Entry, ...]  # standalone pages such as About: not listed, not in feeds
     topics: tuple[TopicListing, ...]
     months: tuple[Month, ...]  # newest first
-    feeds: tuple[Feed, ...]
+    feeds: tuple[Feed, ...]  # the site's, then each topic's
+
+    @cached_property
+    def newest(self) -> datetime | None:
+        """The newest change to any listed article: when the site-wide listings last changed."""
+        return newest_update(self.entries)
+
+
+def topic_path(topic: Topic) -> str:
+    return f"topics/{topic.slug}/"
+
+
+def path_of(thing) -> str:
+    """The site-relative path of anything that has a page: an entry, a topic, a listing, a month, a
+    pagination step, a feed's links, or a path given as it is."""
+    if isinstance(thing, str):
+        return thing
+    if isinstance(thing, Topic):
+        return topic_path(thing)
+    return thing.path
 
 
 def newest_first(articles) -> list[Article]:
@@ -152,14 +179,14 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
     topics = _topic_listings(entries)
     return SiteIndex(
-        entries=entries, pages=pages, topics=topics, months=_months(entries),
+        entries=entries, standalone=pages, topics=topics, months=_months(entries),
         feeds=_feeds(config, entries, topics),
     )
 
 
-# What decides where an article is listed: its path, its place in every list, its groups. Edits
-# that change none of these (an excerpt, a body, an image) leave the index's shape as it was.
-PLACEMENT = ("key", "kind", "draft", "source", "date", "title", "slug", "topics")
+# What decides where an article is listed (model.placement): edits that change none of these (an
+# excerpt, a body, an image) leave the index's shape as it was.
+PLACEMENT = placement_fields()
 
 
 def placed_alike(old: Article, new: Article) -> bool:
@@ -173,7 +200,7 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
     list keeps its order and every path stays; lists that hold no edited article are kept as they
     are, so their pages still compare equal by identity."""
     swap = {id(entry): Entry(edited[id(entry.article)], entry.path, entry.topics)
-            for entry in index.entries + index.pages if id(entry.article) in edited}
+            for entry in index.entries + index.standalone if id(entry.article) in edited}
 
     def swapped(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
         if not any(id(entry) in swap for entry in entries):
@@ -184,7 +211,7 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
         return tuple(item if (entries := swapped(item.entries)) is item.entries else replace(item, entries=entries)
                      for item in items)
 
-    return SiteIndex(entries=swapped(index.entries), pages=swapped(index.pages), topics=rebuilt(index.topics),
+    return SiteIndex(entries=swapped(index.entries), standalone=swapped(index.standalone), topics=rebuilt(index.topics),
                      months=rebuilt(index.months), feeds=rebuilt(index.feeds))
 
 
@@ -292,95 +319,13 @@ def tag_uri(config: SiteConfig, specific: str) -> str:
 
 def _feeds(config: SiteConfig, entries, topics) -> tuple[Feed, ...]:
     size = config.feed_size
-    site = Feed("feed.xml", tag_uri(config, "feed"), config.title, "", entries[:size])
+    site = Feed(tag_uri(config, "feed"), config.title, "", entries[:size])
     return (site,) + tuple(
-        Feed(listing.path + "feed.xml", tag_uri(config, f"topic/{listing.topic.slug}"),
+        Feed(tag_uri(config, f"topic/{listing.topic.slug}"),
              f"{listing.topic.name} · {config.title}", listing.path, listing.entries[:size])
         for listing in topics
     )
 
 
-def paginate(entries: tuple[Entry, ...], size: int, base: str) -> list[dict]:
-    """Pages of at most `size` entries: base/, base/page/2/, ... (an empty list still gets page 1)."""
-    chunks = [entries[i : i + size] for i in range(0, len(entries), size)] or [()]
-    paths = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
-    return [
-        {
-            "entries": chunk, "number": n + 1, "count": len(chunks), "path": paths[n],
-            "previous": paths[n - 1] if n > 0 else None, "next": paths[n + 1] if n + 1 < len(chunks) else None,
-        }
-        for n, chunk in enumerate(chunks)
-    ]
-
-
 def newest_update(entries) -> datetime | None:
     return max((e.article.updated for e in entries), default=None)
-
-
-SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
-
-
-def site_files(config: SiteConfig, pages: list[Page]) -> list[tuple[str, str, dict]]:
-    """The files around the pages, as (output path, template, context): sitemaps, robots.txt, CNAME."""
-    listed = tuple((page.url_path, page.lastmod) for page in pages if page.lastmod is not None)
-    chunks = [listed[i : i + SITEMAP_LIMIT] for i in range(0, len(listed), SITEMAP_LIMIT)] or [()]
-    if len(chunks) == 1:
-        files = [("sitemap.xml", "sitemap.xml", {"urls": chunks[0]})]
-    else:
-        names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
-        files = [(name, "sitemap.xml", {"urls": chunk}) for name, chunk in zip(names, chunks, strict=True)]
-        newest = tuple((name, max(date for _, date in chunk)) for name, chunk in zip(names, chunks, strict=True))
-        files.append(("sitemap.xml", "sitemap_index.xml", {"sitemaps": newest}))
-    files.append(("robots.txt", "robots.txt", {}))
-    if config.cname:
-        files.append(("CNAME", "CNAME", {}))
-    return files
-
-
-class Reuse:
-    """What was derived from an immutable object, handed back while the object is the very same one.
-
-    The dev server re-derives every page on each save; for the ~10,000 whose entry, month or listing
-    the edit left untouched (update_index keeps those objects), this returns last build's Page."""
-
-    def __init__(self):
-        self._last: dict[int, tuple[object, object]] = {}
-        self._now: dict[int, tuple[object, object]] = {}
-
-    def __call__(self, source, make):
-        kept = self._last.get(id(source))
-        value = kept[1] if kept is not None and kept[0] is source else make()
-        self._now[id(source)] = (source, value)  # holding `source` keeps its id from being reused
-        return value
-
-    def next_build(self) -> None:
-        self._last, self._now = self._now, {}
-
-
-def _make(_source, make):
-    return make()
-
-
-def html_pages(config: SiteConfig, index: SiteIndex, reuse=_make) -> list[Page]:
-    """Every HTML page of the site with the context its template needs."""
-    newest = newest_update(index.entries)
-    pages = list(reuse(index.entries, lambda: [
-        Page(p["path"] + "index.html", "index.html", {"pagination": p, "feed_path": "feed.xml"},
-             newest_update(p["entries"]) or newest)
-        for p in paginate(index.entries, config.page_size, "")]))
-    pages.append(Page("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}, newest))
-    for listing in index.topics:
-        pages += reuse(listing, lambda listing=listing: [
-            Page(p["path"] + "index.html", "topic.html",
-                 {"listing": listing.summary, "pagination": p, "feed_path": listing.path + "feed.xml"},
-                 newest_update(p["entries"]))
-            for p in paginate(listing.entries, config.page_size, listing.path)])
-    pages.append(Page("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}, newest))
-    pages += [reuse(m, lambda m=m: Page(m.path + "index.html", "month.html", {"month": m}, newest_update(m.entries)))
-              for m in index.months]
-    pages += [reuse(e, lambda e=e: Page(e.path + "index.html", "article.html", {"entry": e}, e.article.updated))
-              for e in index.entries]
-    pages += [reuse(e, lambda e=e: Page(e.path + "index.html", "page.html", {"entry": e}, e.article.updated))
-              for e in index.pages]
-    pages.append(Page("404.html", "404.html", {}))
-    return pages

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
+
+
+def placement(default=MISSING):
+    """A field that decides where an article is listed: its path, its place in any list or group,
+    its rank. Editing one re-indexes the site; a field not declared `content` counts as this."""
+    return field(default=default, metadata={"affects": "placement"})
+
+
+def content(default=MISSING):
+    """A field shown on the pages that list the article but that moves nothing: editing one
+    re-renders those pages and keeps every list as it is (the dev server's fast path)."""
+    return field(default=default, metadata={"affects": "content"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,26 +52,31 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    key: str  # stable identity: the `id` field or the file name's stem; feed ids derive from it
-    source: str  # path relative to the site root, for messages
-    kind: str  # "news" | "post" | "page"
-    title: str
-    date: datetime  # timezone-aware
-    updated: datetime
-    summary: str = ""
-    body_html: str = ""  # already sanitised
-    blocks: tuple[Block, ...] = ()
-    topics: tuple[str, ...] = ()
-    provider: Provider | None = None
-    image: Image | None = None
-    related: tuple[Related, ...] = ()
-    source_url: str | None = None
-    media_type: str = "article"
-    quality: int | None = None
-    heat: int | None = None
-    featured_html: str = ""  # already sanitised
-    draft: bool = False
-    slug: str = ""  # the writer's explicit slug, if any
+    key: str = placement()  # stable identity: the `id` field or the file name's stem; feed ids derive from it
+    source: str = placement()  # path relative to the site root, for messages
+    kind: str = placement()  # "article" (listed, in feeds) | "page" (standalone, e.g. About)
+    title: str = placement()  # slugs come from it
+    date: datetime = placement()  # timezone-aware
+    updated: datetime = content()
+    summary: str = content("")
+    body_html: str = content("")  # already sanitised
+    blocks: tuple[Block, ...] = content(())
+    topics: tuple[str, ...] = placement(())
+    provider: Provider | None = content(None)
+    image: Image | None = content(None)
+    related: tuple[Related, ...] = content(())
+    source_url: str | None = content(None)
+    media_type: str = content("article")
+    quality: int | None = content(None)
+    heat: int | None = content(None)
+    featured_html: str = content("")  # already sanitised
+    draft: bool = placement(False)
+    slug: str = placement("")  # the writer's explicit slug, if any
+
+
+def placement_fields(cls=None) -> tuple[str, ...]:
+    """The fields of Article whose edit may move it: every one not declared `content`."""
+    return tuple(f.name for f in fields(cls or Article) if f.metadata.get("affects") != "content")
 
 
 @dataclass(frozen=True, slots=True)

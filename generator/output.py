@@ -96,10 +96,10 @@ class StagedSite:
         if self.place(relative, data):
             self.written.append(relative)
 
-    def commit(self, static: list[tuple[Path, str]]) -> list[str]:
-        """Add the static files, swap the site in, and return the paths whose bytes changed."""
-        for source, relative in static:
-            self.add(relative, source.read_bytes())
+    def commit(self, static) -> list[str]:
+        """Add the static files (routes.StaticFile), swap the site in, and return the paths whose bytes changed."""
+        for file in static:
+            self.add(file.path, file.source.read_bytes())
         os.chmod(self.staging, 0o755)
         retired = _swap(self.staging, self.target)
         self.committed = True
@@ -134,7 +134,7 @@ def _plain_relative(relative: str) -> str:
     return relative
 
 
-def tree_stamp(folder: Path) -> str:
+def folder_digest(folder: Path) -> str:
     """A digest of the path, size, mtime and inode of everything under `folder` ("" if it is missing):
     it changes when anything in the folder is written, replaced, added or removed."""
     digest = hashlib.sha256()

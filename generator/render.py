@@ -1,4 +1,5 @@
-"""Render pages with Jinja2. Templates come from the theme, and a site may override any one of them."""
+"""Turn an Output into bytes: Jinja2 templates for pages, feeds.py for feeds. Templates come from the
+theme, and a site may override any one of them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, St
 
 from generator import __version__
 from generator.config import SiteConfig
-from generator.index import Entry, Page, SiteIndex
+from generator.feeds import feed_item, render_atom_feed, render_json_feed
+from generator.index import Entry, SiteIndex, path_of
+from generator.routes import Output
 from generator.urls import Urls
 
 
@@ -28,11 +31,13 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
         theme,
         PrefixLoader({"!theme": theme}),  # lets an override extend the template it replaces
     ])
-    # auto_reload would stat every template a page uses on every page; the Builder clears the cache
+    # auto_reload would stat every template a page uses on every page; the dev server clears the cache
     # itself when a template file changes.
     env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, auto_reload=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(site=config, url=urls.path, absolute_url=urls.absolute, generator_version=__version__)
+    env.globals.update(site=config, generator_version=__version__,
+                       url=lambda thing="": urls.path(path_of(thing)),
+                       absolute_url=lambda thing="": urls.absolute(path_of(thing)))
     env.filters.update(
         iso_date=lambda d: d.astimezone(config.tz).isoformat(),
         human_date=lambda d: _human_date(d.astimezone(config.tz)),
@@ -84,19 +89,34 @@ def _human_date(moment: datetime) -> str:
 
 class Renderer:
     def __init__(self, config: SiteConfig, urls: Urls, drafts: bool):
+        self.config, self.urls = config, urls
         self.env = make_environment(config, urls)
         self.env.globals.update(nav_pages=(), preview_drafts=drafts)
+        self._writers = {"template": self._template, "atom": self._atom, "json_feed": self._json_feed,
+                         "bytes": lambda output: output.context["bytes"]}
 
     def use(self, index: SiteIndex) -> None:
-        self.env.globals["nav_pages"] = index.pages
+        """Every page's navigation links the standalone pages."""
+        self.env.globals["nav_pages"] = index.standalone
 
-    def page(self, page: Page) -> bytes:
-        return self.env.get_template(page.template).render(page.context, page_path=page.url_path).encode()
+    def render(self, output: Output) -> bytes:
+        return self._writers[output.writer](output)
 
-    def file(self, template: str, **context) -> bytes:
-        return self.env.get_template(template).render(context).encode()
+    def _template(self, output: Output) -> bytes:
+        return self.env.get_template(output.template).render(output.context, page_path=output.url_path).encode()
 
-    def feed_entry(self, entry: Entry) -> str:
+    def _atom(self, output: Output) -> bytes:
+        feed = output.context["feed"]
+        return render_atom_feed(feed, self._feed_items(feed), self.config, self.urls)
+
+    def _json_feed(self, output: Output) -> bytes:
+        feed = output.context["feed"]
+        return render_json_feed(feed, self._feed_items(feed), self.config, self.urls)
+
+    def _feed_items(self, feed) -> list:
+        return [feed_item(entry, self.config, self.urls, self._feed_entry) for entry in feed.entries]
+
+    def _feed_entry(self, entry: Entry) -> str:
         return self.env.get_template("feed_entry.html").render(entry=entry)
 
 
@@ -129,13 +149,3 @@ def template_dependencies(env: Environment) -> dict[str, set[str]]:
                     todo.append(ref)
         closure[name] = seen
     return closure
-
-
-def theme_static_files(config: SiteConfig) -> list[tuple[Path, str]]:
-    """Static files to copy, as (source, path in the output); the site's own `static/` wins over the theme's."""
-    found: dict[str, Path] = {}
-    for folder in (config.theme_dir / "static", config.root / "static"):
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file() and not path.name.startswith("."):
-                found["static/" + path.relative_to(folder).as_posix()] = path
-    return [(source, target) for target, source in sorted(found.items())]

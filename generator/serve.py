@@ -30,10 +30,11 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.server import LiveScriptInjector
 from tornado import ioloop, web
 
-from generator.build import Builder
 from generator.config import BUNDLED_THEMES, ConfigError, SiteConfig, load_config
 from generator.output import OutputError, contained, sync_site
-from generator.render import describe_template_error, theme_static_files
+from generator.render import describe_template_error
+from generator.routes import static_files
+from generator.session import PreviewSession
 from generator.walk import is_ignored_name
 
 POLL_SECONDS = 0.01
@@ -144,7 +145,7 @@ class PreviewSite:
     def __init__(self, config_path: Path, drafts: bool, overrides: dict, folder: Path):
         self.config_path, self.drafts, self.overrides, self.folder = config_path, drafts, overrides, folder
         self.config: SiteConfig | None = None
-        self.builder: Builder | None = None
+        self.session: PreviewSession | None = None
         self.written: dict[str, bytes] = {}
         self.error_page: bytes | None = None
         self.base_path = "/"
@@ -153,11 +154,11 @@ class PreviewSite:
 
     def rebuild(self, changed: set[str]) -> Outcome:
         try:
-            if self.builder is None or any(p.endswith(self.config_path.name) for p in changed):
+            if self.session is None or any(p.endswith(self.config_path.name) for p in changed):
                 self._load_config()
-            result = self.builder.run(self._edited_sources(changed))
+            result = self.session.rebuild(self._edited_sources(changed))
             self._remember_moves(result.index)
-            current = {**result.files, **{rel: src.read_bytes() for src, rel in theme_static_files(self.config)}}
+            current = {**result.files, **{file.path: file.source.read_bytes() for file in static_files(self.config)}}
             written = sync_site(current, self.folder, self.written)
             self.written = current
             errors = [str(d) for d in result.diagnostics.errors]
@@ -171,13 +172,13 @@ class PreviewSite:
             return self._failed(f"{type(error).__name__}: {error}")
 
     def _edited_sources(self, changed: set[str]) -> set[Path] | None:
-        """The changed paths when all lie in source folders, so the builder need not list 10,000 files."""
+        """The changed paths when all lie in source folders, so the session need not list 10,000 files."""
         in_sources = all(Path(p).parts[0] in self.config.sources for p in changed)
         return {self.config_path.parent / p for p in changed} if changed and in_sources else None
 
     def _remember_moves(self, index) -> None:
         """A page open in the browser when its slug changes reloads at its new address, not a 404."""
-        paths = {entry.article.key: entry.path for entry in index.entries + index.pages}
+        paths = {entry.article.key: entry.path for entry in index.entries + index.standalone}
         for key, path in paths.items():
             old = self._paths.get(key)
             if old and old != path:
@@ -190,17 +191,17 @@ class PreviewSite:
     def _load_config(self) -> None:
         self.config = load_config(self.config_path, self.overrides)
         self.base_path = self.config.base_path
-        self.builder = Builder(self.config, drafts=self.drafts)
+        self.session = PreviewSession(self.config, drafts=self.drafts)
 
     def _failed(self, message: str) -> Outcome:
-        self.builder = None  # start afresh once the cause is fixed
+        self.session = None  # start afresh once the cause is fixed
         self.error_page = render_error_page(message.splitlines())
         return Outcome(False, [], 0, message.splitlines())
 
 
 @dataclass(frozen=True)
 class PublishedSite:
-    """A finished output folder, served as GitHub Pages serves it (`digest preview`): no rebuilds,
+    """A finished output folder, served as GitHub Pages serves it (`digest serve-output`): no rebuilds,
     no reload script, no error page."""
 
     folder: Path

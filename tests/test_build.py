@@ -210,12 +210,12 @@ def test_the_whole_shared_corpus_builds_one_page_per_published_item(tmp_path):
 
 def test_a_parallel_build_is_byte_identical_to_a_serial_one(site, monkeypatch):
     import generator.parallel
-    from generator.build import Builder
+    from generator.session import PreviewSession
 
     monkeypatch.setattr(generator.parallel, "THRESHOLD", 1)
     config = load_config(site / "site.yml")
-    serial = Builder(config, workers=1).run()
-    parallel = Builder(config, workers=2).run()
+    serial = PreviewSession(config, workers=1).rebuild()
+    parallel = PreviewSession(config, workers=2).rebuild()
     assert parallel.files == serial.files
     assert len(parallel.rendered) == len(serial.rendered) > 20
 

@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.index import build_index, html_pages, paginate
+from generator.index import build_index
+from generator.routes import Reuse, paginate, site_outputs
 from generator.model import Article, Topic
 
 UTC = timezone.utc
@@ -78,10 +79,10 @@ def test_drafts_are_left_out_unless_asked_for():
 def test_pagination_paths_and_neighbours():
     index, _, config = index_of([article(f"k{i:02d}", f"Story {i}") for i in range(45)], page_size=20)
     pages = paginate(index.entries, 20, "topics/ai/")
-    assert [p["path"] for p in pages] == ["topics/ai/", "topics/ai/page/2/", "topics/ai/page/3/"]
-    assert [len(p["entries"]) for p in pages] == [20, 20, 5]
-    assert (pages[1]["previous"], pages[1]["next"]) == ("topics/ai/", "topics/ai/page/3/")
-    files = {p.path for p in html_pages(config, index)}
+    assert [p.path for p in pages] == ["topics/ai/", "topics/ai/page/2/", "topics/ai/page/3/"]
+    assert [len(p.entries) for p in pages] == [20, 20, 5]
+    assert (pages[1].previous, pages[1].next) == ("topics/ai/", "topics/ai/page/3/")
+    files = {p.path for p in site_outputs(config, index)}
     assert {"index.html", "page/2/index.html", "page/3/index.html", "topics/ai/page/3/index.html"} <= files
 
 
@@ -94,7 +95,7 @@ def test_feeds_hold_the_newest_feed_size_entries():
 def test_standalone_pages_get_top_level_paths_and_stay_out_of_listings():
     about = article("about", "About this digest", kind="page", topics=())
     index, _, _ = index_of([about, article("a")])
-    assert [p.path for p in index.pages] == ["about/"]
+    assert [p.path for p in index.standalone] == ["about/"]
     assert [e.article.key for e in index.entries] == ["a"]
 
 
@@ -119,7 +120,29 @@ def test_an_index_updated_in_place_equals_one_built_afresh():
     assert updated.months[-1] is before.months[-1], "lists without an edited article are kept as they were"
 
 
-def test_any_change_to_where_an_article_belongs_is_not_placed_alike():
+def test_every_article_field_declares_whether_it_moves_the_article():
+    from dataclasses import fields
+
+    from generator.model import Article
+
+    undeclared = [f.name for f in fields(Article) if f.metadata.get("affects") not in ("placement", "content")]
+    assert not undeclared, f"declare each with model.placement() or model.content(): {undeclared}"
+
+
+def test_a_field_not_declared_content_counts_as_placement():
+    from dataclasses import dataclass, field
+
+    from generator.model import content, placement_fields
+
+    @dataclass(frozen=True)
+    class Extended:
+        title: str = content("")
+        heat_rank: int = field(default=0)  # a new field nobody declared yet
+
+    assert placement_fields(Extended) == ("heat_rank",)
+
+
+def test_any_change_to_a_placement_field_is_not_placed_alike():
     from dataclasses import replace
 
     from generator.index import PLACEMENT, placed_alike
@@ -127,25 +150,24 @@ def test_any_change_to_where_an_article_belongs_is_not_placed_alike():
     original = article("k1", slug="given")
     changes = {"key": "k2", "kind": "page", "draft": True, "source": "seeds/other.txt",
                "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",)}
-    assert set(changes) == set(PLACEMENT)
-    for name, value in changes.items():
-        assert not placed_alike(original, replace(original, **{name: value})), name
+    for name in PLACEMENT:
+        assert not placed_alike(original, replace(original, **{name: changes[name]})), name
 
 
 def test_pages_derived_again_after_an_edit_equal_pages_derived_afresh():
     from dataclasses import replace
 
-    from generator.index import Reuse, update_index
+    from generator.index import update_index
 
     articles = [article(f"k{n}", title=f"Story {n}", when=datetime(2021, 1 + n % 12, 1 + n % 27, tzinfo=UTC))
                 for n in range(45)]
     before, _, config = index_of(articles)
     reuse = Reuse()
-    first = html_pages(config, before, reuse)
+    first = site_outputs(config, before, reuse)
     reuse.next_build()
     after = update_index(before, {id(articles[7]): replace(articles[7], summary="Edited")})
-    again = html_pages(config, after, reuse)
-    assert again == html_pages(config, after), "the same pages as without reuse"
+    again = site_outputs(config, after, reuse)
+    assert again == site_outputs(config, after), "the same outputs as without reuse"
     kept = [new for old, new in zip(first, again) if old is new]
     assert len(kept) > 30, "pages of untouched entries and months are handed back, not rebuilt"
     assert all("Edited" not in repr(page.context) for page in kept)

@@ -14,7 +14,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from conftest import REPO, write
-from generator.build import Builder
+from generator.session import PreviewSession
 from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, is_watched
 
 SEED_001 = "seeds/001_66d0eec8100579d4.txt"
@@ -83,16 +83,16 @@ def test_a_burst_of_changes_is_one_rebuild():
     assert debouncer.due(now=5.0) is None
 
 
-def rebuilt_after(builder, change) -> set[str]:
-    builder.run()
+def rebuilt_after(session, change) -> set[str]:
+    session.rebuild()
     change()
-    return set(builder.run().rendered)
+    return set(session.rebuild().rendered)
 
 
 def test_editing_one_item_rerenders_only_the_pages_that_list_it(site_config):
-    builder = Builder(site_config)
+    session = PreviewSession(site_config)
     seed = site_config.root / SEED_001
-    rendered = rebuilt_after(builder, lambda: seed.write_text(seed.read_text().replace(
+    rendered = rebuilt_after(session, lambda: seed.write_text(seed.read_text().replace(
         "In all these cases", "In every one of these cases", 1)))
     assert rendered == {
         PAGE_001, "index.html", "2020/09/index.html", "topics/ai/index.html", "topics/ai-ethics/index.html",
@@ -102,43 +102,43 @@ def test_editing_one_item_rerenders_only_the_pages_that_list_it(site_config):
 
 
 def test_touching_a_file_without_changing_it_rerenders_nothing(site_config):
-    builder = Builder(site_config)
-    assert rebuilt_after(builder, lambda: os.utime(site_config.root / SEED_001, (1, 1))) == set()
+    session = PreviewSession(site_config)
+    assert rebuilt_after(session, lambda: os.utime(site_config.root / SEED_001, (1, 1))) == set()
 
 
 def test_a_template_change_rerenders_the_pages_using_it(site_config):
-    builder = Builder(site_config)
+    session = PreviewSession(site_config)
     template = site_config.theme_dir / "templates" / "archive.html"
-    assert rebuilt_after(builder, lambda: template.write_text(template.read_text() + "\n")) == {"archive/index.html"}
+    assert rebuilt_after(session, lambda: template.write_text(template.read_text() + "\n")) == {"archive/index.html"}
     base = site_config.theme_dir / "templates" / "base.html"
-    rendered = rebuilt_after(builder, lambda: base.write_text(base.read_text() + "\n<!-- restyled -->\n"))
-    files = builder.run().files
+    rendered = rebuilt_after(session, lambda: base.write_text(base.read_text() + "\n<!-- restyled -->\n"))
+    files = session.rebuild().files
     assert rendered == {p for p in files if p.endswith(".html")}
     assert b"<!-- restyled -->" in files["index.html"], "the edited template itself is used, not a cached copy"
     assert not any(p.endswith("feed.xml") for p in rendered)
 
 
 def test_retitling_an_item_moves_its_page_and_leaves_no_stale_copy(site_config):
-    builder = Builder(site_config)
-    builder.run()
+    session = PreviewSession(site_config)
+    session.rebuild()
     seed = site_config.root / SEED_001
     seed.write_text(seed.read_text().replace('who is responsible?"', 'who pays?"', 1))
-    files = builder.run().files
+    files = session.rebuild().files
     assert "2020/09/when-ai-in-healthcare-goes-wrong-who-pays/index.html" in files
     assert PAGE_001 not in files
 
 
 @pytest.mark.parametrize("hinted", [False, True])
 def test_adding_and_deleting_a_seed_adds_and_removes_its_page_everywhere(site_config, hinted):
-    builder = Builder(site_config)
-    builder.run()
+    session = PreviewSession(site_config)
+    session.rebuild()
     new = write(site_config.root / "seeds" / "010_new.txt",
                 "---\ntitle: Brand new story\npublishedDateTime: 2026-11-21T10:00:00Z\ntopics: [AI]\n---\n")
     transient = site_config.root / "seeds" / "sedX1a2b3"  # an editor's temp file, gone before the rebuild
-    files = builder.run({new, transient} if hinted else None).files
+    files = session.rebuild({new, transient} if hinted else None).files
     assert "2026/11/brand-new-story/index.html" in files and b"Brand new story" in files["index.html"]
     new.unlink()
-    files = builder.run({new} if hinted else None).files
+    files = session.rebuild({new} if hinted else None).files
     assert "2026/11/brand-new-story/index.html" not in files
     assert not any(b"Brand new story" in data for data in files.values())
 
@@ -148,14 +148,14 @@ def test_incremental_output_is_identical_to_a_clean_build(site_config, hinted):
     twin = write(site_config.root / "seeds" / "twin.md",  # wants a slug already taken: an index warning
                  "---\ntitle: When AI in healthcare goes wrong, who is responsible?\n"
                  "publishedDateTime: 2020-09-21T10:00:00Z\n---\nTwin.\n")
-    builder = Builder(site_config)
-    builder.run()
+    session = PreviewSession(site_config)
+    session.rebuild()
     seed = site_config.root / SEED_001
     for edit in (lambda: seed.write_text(seed.read_text().replace("Quartz", "Quartz Media")),
                  lambda: twin.write_text(twin.read_text().replace("Twin.", "Twin, edited.")),
                  lambda: twin.write_text(twin.read_text().replace("2020-09-21", "2020-09-19"))):
         edit()
-        incremental, clean = builder.run({seed, twin} if hinted else None), Builder(site_config).run()
+        incremental, clean = session.rebuild({seed, twin} if hinted else None), PreviewSession(site_config).rebuild()
         assert incremental.files == clean.files
         assert incremental.diagnostics.items == clean.diagnostics.items
         assert any("already used" in d.message for d in clean.diagnostics.items)

@@ -1,4 +1,4 @@
-"""`digest preview`: the built output/ served under base_path, as GitHub Pages serves it."""
+"""`digest serve-output`: the built output/ served under base_path, as GitHub Pages serves it."""
 
 import subprocess
 import sys
@@ -25,7 +25,7 @@ def fetch(url: str) -> tuple[int, bytes]:
 def published(site):
     build(load_config(site / "site.yml"), show_progress=False)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "generator", "preview", "--port", str(port)], cwd=site,
+    process = subprocess.Popen([sys.executable, "-m", "generator", "serve-output", "--port", str(port)], cwd=site,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     base = f"http://127.0.0.1:{port}"
@@ -57,8 +57,8 @@ def test_a_missing_page_gets_the_sites_404_page(published):
     assert status == 404 and b"<html" in body
 
 
-def test_preview_without_a_build_says_what_to_do(tmp_path):
+def test_serving_output_without_a_build_says_what_to_do(tmp_path):
     (tmp_path / "site.yml").write_text("title: Empty\n")
-    result = subprocess.run([sys.executable, "-m", "generator", "preview", "--port", str(free_port())],
+    result = subprocess.run([sys.executable, "-m", "generator", "serve-output", "--port", str(free_port())],
                             cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(REPO)}, timeout=30)
     assert result.returncode != 0 and "make build" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,209 @@
+"""Everything the site contains, in one table: `site_outputs` lists each kind of output, and each
+function below says where its files go, which template makes them and what decides their bytes.
+
+To add a page type: write a function returning Outputs, list it in `site_outputs`, add its template
+to the theme, and a test. Paths come from the index (`path_of`); templates link with `url_for`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from generator.config import SiteConfig
+from generator.index import Entry, FeedLinks, SiteIndex, feed_links, newest_update
+from generator.output import OutputError
+
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of the site. `writer` makes its bytes from `template` and `context` alone."""
+
+    path: str  # file in the output folder, e.g. "2021/01/some-title/index.html"
+    template: str  # editing it (or anything it includes) re-renders this output
+    context: dict = field(hash=False)  # everything the template is given: equal context, equal bytes
+    lastmod: datetime | None = None  # newest content shown, for the sitemap; None: not in the sitemap
+    writer: str = "template"  # "template", "atom", "json_feed" or "bytes": see render.Renderer.render
+
+    @property
+    def url_path(self) -> str:
+        return self.path.removesuffix("index.html")
+
+    @property
+    def inputs(self) -> tuple:
+        """What decides this output's bytes, besides the templates, settings and site navigation."""
+        return (self.writer, self.template, self.context)
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    source: Path
+    path: str  # in the output folder: "static/style.css"
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """One page of a paginated listing: base/, base/page/2/, ..."""
+
+    entries: tuple[Entry, ...]
+    number: int
+    count: int
+    path: str
+    previous: str | None
+    next: str | None
+
+
+def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Output]:
+    """The whole site. `reuse` (see Reuse) hands back last build's outputs for unchanged index parts."""
+    reuse = reuse or _make
+    pages = [
+        *home_pages(config, index, reuse),  # /, /page/2/, ...
+        topics_overview(index),  # /topics/
+        *topic_pages(config, index, reuse),  # /topics/<slug>/ (+ /page/N/)
+        archive(index),  # /archive/
+        *month_pages(index, reuse),  # /YYYY/MM/
+        *article_pages(index, reuse),  # /YYYY/MM/<slug>/
+        *standalone_pages(index, reuse),  # /about/, ...
+        not_found(),  # /404.html
+    ]
+    return [
+        *pages,
+        *feeds(index),  # /feed.xml and /feed.json, and each topic's
+        *sitemaps(pages),  # /sitemap.xml (an index of sitemap-N.xml past 50,000 URLs)
+        *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
+    ]
+
+
+def static_files(config: SiteConfig) -> list[StaticFile]:
+    """The theme's static/ folder copied to /static/; the site's own `static/` wins over the theme's."""
+    found: dict[str, Path] = {}
+    for folder in (config.theme_dir / "static", config.root / "static"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and not path.name.startswith("."):
+                found["static/" + path.relative_to(folder).as_posix()] = path
+    return [StaticFile(source, target) for target, source in sorted(found.items())]
+
+
+def home_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    return reuse(index.entries, lambda: [
+        Output(p.path + "index.html", "index.html", {"pagination": p, "feed": feed_links("")},
+               newest_update(p.entries) or index.newest)
+        for p in paginate(index.entries, config.page_size, "")])
+
+
+def topics_overview(index: SiteIndex) -> Output:
+    return Output("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}, index.newest)
+
+
+def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    pages = []
+    for listing in index.topics:
+        pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
+            Output(p.path + "index.html", "topic.html", {"listing": listing.summary, "pagination": p, "feed": links},
+                   newest_update(p.entries))
+            for p in paginate(listing.entries, config.page_size, listing.path)])
+    return pages
+
+
+def archive(index: SiteIndex) -> Output:
+    return Output("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}, index.newest)
+
+
+def month_pages(index: SiteIndex, reuse) -> list[Output]:
+    return [reuse(m, lambda m=m: Output(m.path + "index.html", "month.html", {"month": m}, newest_update(m.entries)))
+            for m in index.months]
+
+
+def article_pages(index: SiteIndex, reuse) -> list[Output]:
+    return [reuse(e, lambda e=e: Output(e.path + "index.html", "article.html", {"entry": e}, e.article.updated))
+            for e in index.entries]
+
+
+def standalone_pages(index: SiteIndex, reuse) -> list[Output]:
+    return [reuse(e, lambda e=e: Output(e.path + "index.html", "page.html", {"entry": e}, e.article.updated))
+            for e in index.standalone]
+
+
+def not_found() -> Output:
+    return Output("404.html", "404.html", {})
+
+
+def feeds(index: SiteIndex) -> list[Output]:
+    """Atom and JSON Feed for the site and each topic, from the same entries with the same ids."""
+    made = []
+    for feed in index.feeds:
+        made.append(Output(feed.links.atom, "feed_entry.html", {"feed": feed}, writer="atom"))
+        made.append(Output(feed.links.json, "feed_entry.html", {"feed": feed}, writer="json_feed"))
+    return made
+
+
+def sitemaps(pages: Iterable[Output]) -> list[Output]:
+    listed = tuple((page.url_path, page.lastmod) for page in pages if page.lastmod is not None)
+    chunks = [listed[i : i + SITEMAP_LIMIT] for i in range(0, len(listed), SITEMAP_LIMIT)] or [()]
+    if len(chunks) == 1:
+        return [Output("sitemap.xml", "sitemap.xml", {"urls": chunks[0]})]
+    names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
+    files = [Output(name, "sitemap.xml", {"urls": chunk}) for name, chunk in zip(names, chunks, strict=True)]
+    newest = tuple((name, max(date for _, date in chunk)) for name, chunk in zip(names, chunks, strict=True))
+    return files + [Output("sitemap.xml", "sitemap_index.xml", {"sitemaps": newest})]
+
+
+def site_files(config: SiteConfig) -> list[Output]:
+    files = [Output("robots.txt", "robots.txt", {})]
+    if config.cname:  # for a site deployed from a branch; Pages deployed by Actions ignores it
+        files.append(Output("CNAME", "CNAME", {}))
+    # GitHub Pages would otherwise drop every path starting with "_".
+    files.append(Output(".nojekyll", "", {"bytes": b""}, writer="bytes"))
+    return files
+
+
+def paginate(entries: tuple[Entry, ...], size: int, base: str) -> list[Pagination]:
+    """Pages of at most `size` entries: base/, base/page/2/, ... (an empty list still gets page 1)."""
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)] or [()]
+    paths = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
+    return [Pagination(chunk, n + 1, len(chunks), paths[n], paths[n - 1] if n > 0 else None,
+                       paths[n + 1] if n + 1 < len(chunks) else None)
+            for n, chunk in enumerate(chunks)]
+
+
+def refuse_clashes(outputs: Iterable[Output]) -> None:
+    """The index gives every page its own path; this guards that promise against any future change."""
+    seen: set[str] = set()
+    for output in outputs:
+        if output.path in seen:
+            raise OutputError(f"two pages would both be written to {output.path}")
+        seen.add(output.path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    source: object  # held so its id() is not reused while the entry lives
+    value: object
+
+
+class Reuse:
+    """What was derived from an immutable object, handed back while the object is the very same one.
+
+    The dev server re-derives every output on each save; for the ~10,000 whose entry, month or
+    listing the edit left untouched (update_index keeps those objects), this returns last build's."""
+
+    def __init__(self):
+        self._last: dict[int, _Kept] = {}
+        self._now: dict[int, _Kept] = {}
+
+    def __call__(self, source, make: Callable):
+        kept = self._last.get(id(source))
+        value = kept.value if kept is not None and kept.source is source else make()
+        self._now[id(source)] = _Kept(source, value)
+        return value
+
+    def next_build(self) -> None:
+        self._last, self._now = self._now, {}
+
+
+def _make(_source, make: Callable):
+    return make()
