@@ -10,7 +10,7 @@ from jinja2 import TemplateError
 
 from generator import __version__
 from generator.build import build
-from generator.config import CONFIG_NAME, ConfigError, load_config, normalise_base_path
+from generator.config import CONFIG_NAME, ConfigError, load_config
 from generator.output import OutputError
 from generator.render import describe_template_error
 
@@ -34,12 +34,8 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
                   strict: bool, quiet: bool, no_cache: bool) -> None:
     """Build the site into the output folder, replacing it only when the build is complete."""
     try:
-        if base_path is not None:
-            base_path = normalise_base_path(base_path)
         config = load_config(config_path, {"base_path": base_path})
         report = build(config, output=output, drafts=drafts, strict=strict, use_cache=not no_cache)
-    except ValueError as exc:
-        _fail(f"--base-path {exc}")
     except (ConfigError, OutputError) as exc:
         _fail(str(exc))
     except TemplateError as exc:
@@ -71,10 +67,10 @@ def serve_command(config_path: Path, host: str, port: int, no_drafts: bool, base
     from generator.serve import serve
 
     try:
-        overrides = {"base_path": normalise_base_path(base_path) if base_path is not None else None}
-    except ValueError as exc:
-        _fail(f"--base-path {exc}")
-    serve(config_path, host, port, drafts=not no_drafts, overrides=overrides)
+        load_config(config_path, {"base_path": base_path})  # a bad setting stops here, before the server starts
+    except ConfigError as exc:
+        _fail(str(exc))
+    serve(config_path, host, port, drafts=not no_drafts, overrides={"base_path": base_path})
 
 
 @main.command("serve-output")

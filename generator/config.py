@@ -1,11 +1,14 @@
-"""Site configuration: `site.yml`, validated against a small declarative schema."""
+"""Site configuration: `site.yml`. Each option is declared once, below, as a field of SiteConfig with
+its type, default, check and one-line documentation; the README's table is generated from them
+(`python -m generator.config`) and a test keeps the two equal."""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,26 +27,99 @@ class ConfigError(Exception):
     pass
 
 
+# Checks: each takes the value as YAML gave it and returns it normalised, or raises ValueError
+# with the end of a sentence that starts with the option's name.
+
+def text(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def whole_number(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def url(value) -> str:
+    parts = urlsplit(text(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ValueError(f"must be an absolute http(s) origin such as https://org.github.io, got {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def normalise_base_path(value) -> str:
+    parts = [p for p in text(value).strip().split("/") if p]
+    if any(p in (".", "..") or not re.fullmatch(r"[A-Za-z0-9._~-]+", p) for p in parts):
+        raise ValueError(f"must be a URL path such as /digest/, got {value!r}")
+    return "/" + "".join(p + "/" for p in parts)
+
+
+def timezone(value) -> str:
+    try:
+        ZoneInfo(text(value))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"must be an IANA time zone such as Europe/London, got {value!r}") from exc
+    return value
+
+
+def tag_authority(value) -> str:
+    if not TAG_AUTHORITY.match(text(value)):
+        raise ValueError(f"must be 'domain,YYYY' (a domain you held on that date, RFC 4151), got {value!r}")
+    return value
+
+
+def domain(value) -> str:
+    if text(value) and not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", value):
+        raise ValueError(f"must be a domain name such as digest.example.org, got {value!r}")
+    return value
+
+
+def inside_site(value) -> str:
+    """A path inside the site folder, written relative to it: nothing outside is ever read or written."""
+    if not text(value).strip() or Path(value).is_absolute() or ".." in Path(value).parts:
+        raise ValueError(f"must be a path inside the site folder, got {value!r}")
+    return value
+
+
+def folders_inside_site(value) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"must be a list of folder names, got {value!r}")
+    return tuple(inside_site(v) for v in value)
+
+
+def option(default: Any, check: Callable[[Any], Any], doc: str, shown_default: str | None = None):
+    """Declare an option of site.yml: its default, the check that normalises a given value, and the
+    line the README's table shows for it."""
+    return field(default=default, metadata={"check": check, "doc": doc, "default": shown_default})
+
+
 @dataclass(frozen=True)
 class SiteConfig:
-    root: Path
-    title: str = "AI in Healthcare Digest"
-    description: str = ""
-    url: str = "http://localhost:8000"
-    base_path: str = "/"
-    language: str = "en"
-    timezone: str = "UTC"
-    page_size: int = 20
-    feed_size: int = 50
-    theme: str = "default"
-    author: str = ""
-    id_authority: str = "digest.invalid,2026"
-    sources: tuple[str, ...] = ("seeds", "content")
-    topics_file: str = "content/topics.yml"
-    output: str = "output"
-    max_file_bytes: int = 5 * 1024 * 1024  # a larger document is skipped, not read into memory
-    max_field_chars: int = 20_000  # a longer text field is cut, with a warning
-    cname: str = ""  # custom domain: written to output/CNAME for branch-deployed Pages
+    root: Path  # the folder holding site.yml: every other path is relative to it
+    title: str = option("AI in Healthcare Digest", text, "shown on every page and in feeds")
+    description: str = option("", text, "the site's one-line description, in listings' lede and feeds")
+    url: str = option("http://localhost:8000", url,
+                      "absolute origin the site is published at, no path (`https://org.github.io`)")
+    base_path: str = option("/", normalise_base_path, "URL path the site lives under (`/digest/`)")
+    language: str = option("en", text, "`<html lang>` and feed language")
+    timezone: str = option("UTC", timezone, "IANA zone; months are grouped and dates shown in it")
+    page_size: int = option(20, whole_number, "stories per listing page")
+    feed_size: int = option(50, whole_number, "entries per feed")
+    theme: str = option("default", inside_site, "folder under `themes/`")
+    author: str = option("", text, "the feed-level author Atom requires", shown_default="the title")
+    id_authority: str = option("digest.invalid,2026", tag_authority,
+                               "`domain,YYYY` for feed ids, see *Feeds and their ids*")
+    sources: tuple[str, ...] = option(("seeds", "content"), folders_inside_site,
+                                      "folders read for documents, inside the site folder")
+    topics_file: str = option("content/topics.yml", inside_site, "the taxonomy, inside the site folder")
+    output: str = option("output", inside_site, "where `make build` writes")
+    max_file_bytes: int = option(5 * 1024 * 1024, whole_number,
+                                 "a larger document is skipped unread, with an error")
+    max_field_chars: int = option(20_000, whole_number,
+                                  "a longer text field is cut, with a warning (titles are cut at 300)")
+    cname: str = option("", domain, "custom domain written to `output/CNAME`")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -64,28 +140,36 @@ class SiteConfig:
         return self.author or self.title
 
 
-OPTION_TYPES = {f.name: f.type for f in fields(SiteConfig) if f.name != "root"}
+OPTIONS = {f.name: f for f in fields(SiteConfig) if f.name != "root"}
 
 
 def load_config(path: Path, overrides: dict | None = None, environ: dict | None = None) -> SiteConfig:
-    """Read `site.yml` (or use defaults when it does not exist) and validate every key.
-    DIGEST_BASE_PATH and DIGEST_URL in the environment win over the file, explicit overrides over both."""
+    """Read `site.yml` (or use defaults when it does not exist) and check every option.
+    DIGEST_BASE_PATH and DIGEST_URL in the environment win over the file, `overrides` (the command
+    line's flags, by option name) over both; a problem names where the value came from."""
     path = Path(path)
-    raw = _read_yaml(path) if path.exists() else {}
+    given = {key: (value, path.name) for key, value in (_read_yaml(path) if path.exists() else {}).items()}
     environ = os.environ if environ is None else environ
-    raw.update({key: environ[name] for name, key in ENVIRONMENT_OVERRIDES.items() if environ.get(name)})
-    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    problems = [f"{path.name}: unknown key '{key}'" for key in raw if key not in OPTION_TYPES]
+    given.update({key: (environ[name], name) for name, key in ENVIRONMENT_OVERRIDES.items() if environ.get(name)})
+    given.update({key: (value, "--" + key.replace("_", "-")) for key, value in (overrides or {}).items()
+                  if value is not None})
+    problems = [f"{origin}: unknown key '{key}'" for key, (_, origin) in given.items() if key not in OPTIONS]
     values = {}
-    for key, value in raw.items():
-        if key in OPTION_TYPES:
+    for key, (value, origin) in given.items():
+        if key in OPTIONS:
             try:
-                values[key] = _check(key, value)
+                values[key] = OPTIONS[key].metadata["check"](value)
             except ValueError as exc:
-                problems.append(f"{path.name}: '{key}' {exc}")
+                problems.append(f"{origin}: '{key}' {exc}")
+    config = replace(SiteConfig(root=path.parent.resolve()), **values)
+    for key in ("sources", "topics_file"):  # a symlink may still lead out of the site
+        for relative in (values[key] if key == "sources" else (values[key],)) if key in values else ():
+            if not (config.root / relative).resolve().is_relative_to(config.root):
+                problems.append(f"{given[key][1]}: '{key}' must be a path inside the site folder, "
+                                f"got {relative!r}, which leads to {(config.root / relative).resolve()}")
     if problems:
         raise ConfigError("\n".join(problems))
-    return replace(SiteConfig(root=path.parent.resolve()), **values)
+    return config
 
 
 def _read_yaml(path: Path) -> dict:
@@ -104,67 +188,17 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _check(key: str, value):
-    expected = OPTION_TYPES[key]
-    if expected == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"must be a whole number of at least 1, got {value!r}")
-        return value
-    if expected == "tuple[str, ...]":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ValueError(f"must be a list of folder names, got {value!r}")
-        return tuple(value)
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string, got {type(value).__name__} {value!r}")
-    return VALIDATORS.get(key, lambda v: v)(value)
+def options_table() -> str:
+    """The README's table of options, from their declarations."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for name, declared in OPTIONS.items():
+        default = declared.metadata["default"]
+        if default is None:
+            value = declared.default
+            default = f"`[{', '.join(value)}]`" if isinstance(value, tuple) else f"`{value}`" if value != "" else ""
+        rows.append(f"| `{name}` | {default} | {declared.metadata['doc']} |")
+    return "\n".join(rows) + "\n"
 
 
-def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-        raise ValueError(f"must be an absolute http(s) origin such as https://org.github.io, got {value!r}")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def normalise_base_path(value: str) -> str:
-    parts = [p for p in value.strip().split("/") if p]
-    if any(p in (".", "..") or not re.fullmatch(r"[A-Za-z0-9._~-]+", p) for p in parts):
-        raise ValueError(f"must be a URL path such as /digest/, got {value!r}")
-    return "/" + "".join(p + "/" for p in parts)
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"must be an IANA time zone such as Europe/London, got {value!r}") from exc
-    return value
-
-
-def _authority(value: str) -> str:
-    if not TAG_AUTHORITY.match(value):
-        raise ValueError(f"must be 'domain,YYYY' (a domain you held on that date, RFC 4151), got {value!r}")
-    return value
-
-
-def _domain(value: str) -> str:
-    if value and not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", value):
-        raise ValueError(f"must be a domain name such as digest.example.org, got {value!r}")
-    return value
-
-
-def _relative_folder(value: str) -> str:
-    if Path(value).is_absolute() or ".." in Path(value).parts or not value.strip():
-        raise ValueError(f"must be a folder inside the site, got {value!r}")
-    return value
-
-
-VALIDATORS = {
-    "url": _url,
-    "base_path": normalise_base_path,
-    "timezone": _timezone,
-    "id_authority": _authority,
-    "output": _relative_folder,
-    "theme": _relative_folder,
-    "cname": _domain,
-}
+if __name__ == "__main__":
+    print(options_table(), end="")

@@ -29,7 +29,10 @@ def test_project_site_yml_is_valid():
     ("url: https://org.github.io/digest/\n", "'url' must be an absolute http(s) origin"),
     ("base_path: /../etc/\n", "'base_path' must be a URL path"),
     ("id_authority: example\n", "'id_authority' must be 'domain,YYYY'"),
-    ("output: ../elsewhere\n", "'output' must be a folder inside the site"),
+    ("output: ../elsewhere\n", "'output' must be a path inside the site folder"),
+    ("sources: [/etc]\n", "'sources' must be a path inside the site folder"),
+    ("sources: [seeds, ../..]\n", "'sources' must be a path inside the site folder"),
+    ("topics_file: /etc/passwd\n", "'topics_file' must be a path inside the site folder"),
 ])
 def test_bad_settings_stop_with_a_message_naming_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError, match=key.replace("(", r"\(").replace(")", r"\)")):
@@ -57,3 +60,31 @@ def test_base_path_is_normalised(tmp_path, given, expected):
 def test_overrides_are_validated_like_the_file(tmp_path):
     config = load_config(write(tmp_path / "site.yml", "base_path: /digest/\n"), {"base_path": "/fork/"})
     assert config.base_path == "/fork/"
+
+
+def test_a_source_folder_linked_outside_the_site_is_refused(tmp_path):
+    site, outside = tmp_path / "site", tmp_path / "elsewhere"
+    outside.mkdir()
+    site.mkdir()
+    (site / "seeds").symlink_to(outside)
+    with pytest.raises(ConfigError, match="'sources' must be a path inside the site folder"):
+        load_config(write(site / "site.yml", "sources: [seeds]\n"))
+
+
+@pytest.mark.parametrize("environ, overrides, origin", [
+    ({"DIGEST_BASE_PATH": "/a b/"}, {}, "DIGEST_BASE_PATH: 'base_path'"),
+    ({}, {"base_path": "/a b/"}, "--base-path: 'base_path'"),
+    ({"DIGEST_URL": "ftp://x"}, {}, "DIGEST_URL: 'url'"),
+])
+def test_a_bad_value_names_where_it_came_from(tmp_path, environ, overrides, origin):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path / "site.yml", "title: ok\n"), overrides, environ=environ)
+    assert str(caught.value).startswith(origin)
+
+
+def test_the_readme_documents_every_option_as_declared():
+    from conftest import REPO
+    from generator.config import options_table
+
+    assert options_table() in (REPO / "README.md").read_text(encoding="utf-8"), \
+        "regenerate the README's site.yml table with: python -m generator.config"
