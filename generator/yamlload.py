@@ -21,8 +21,6 @@ UNSAFE_TAGS = "tag:yaml.org,2002:python/"
 try:
     from yaml.cyaml import CParser as _Parser
     from yaml.cyaml import CSafeLoader as SafeLoader
-
-    HAS_LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -36,8 +34,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             Scanner.__init__(self)
             Parser.__init__(self)
             Composer.__init__(self)
-
-    HAS_LIBYAML = False
 
 
 class StringLoader(_Parser):

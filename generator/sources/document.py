@@ -21,7 +21,6 @@ class Document:
     path: str
     meta: dict | None  # None when the file has no front matter
     body: str
-    body_line: int  # 1-based line number where the body starts
 
 
 def read_bytes(path: str, file: Path | str, limit: int) -> bytes:
@@ -72,12 +71,12 @@ def _may_hold_control_chars(data: bytes) -> bool:
 def parse_document(path: str, text: str) -> Document:
     lines = text.split("\n")
     if lines[0].rstrip() != FENCE:
-        return Document(path, None, text, 1)
+        return Document(path, None, text)
     end = _closing_fence(lines)
     if end is None:
         raise SourceError(path, "front matter opened with '---' on line 1 is never closed", 1, 1)
     meta = _load_front_matter(path, "\n".join(lines[1:end]))
-    return Document(path, meta, "\n".join(lines[end + 1 :]), end + 2)
+    return Document(path, meta, "\n".join(lines[end + 1 :]))
 
 
 def _closing_fence(lines: list[str]) -> int | None:
