@@ -14,12 +14,20 @@ class Diagnostic:
     severity: str = "warning"
 
     def __str__(self) -> str:
-        where = self.path
+        """One line, always: a file name holding a newline or another unprintable character is quoted
+        (Python string syntax), and such characters in a message are escaped."""
+        where = self.path if self.path.isprintable() else repr(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.severity}: {self.message}"
+        return f"{where}: {self.severity}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class SourceError(Exception):

@@ -314,3 +314,26 @@ def test_no_injected_script_runs_on_any_page(xss_site, browser):  # noqa: F811
         context.close()
         httpd.shutdown()
     assert problems == []
+
+
+# ---- what the command line prints ---------------------------------------------------------------
+
+def run_build(site, *options):
+    return subprocess.run([sys.executable, "-m", "generator", "build", "--output", str(site / "out"), *options],
+                          cwd=site, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_each_diagnostic_is_one_line_whatever_the_file_is_called(tmp_path):
+    minimal_site(tmp_path)
+    seeds = tmp_path / "seeds"
+    names = ["two\nlines.txt", "tab\there.txt", "bell\x07.txt", "plain name.txt"]
+    for name in names:
+        (seeds / name).write_bytes(item(f"title: Story {len(name)}", 'quality: "high"'))
+    result = run_build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(names), lines
+    assert all(line.endswith("warning: field 'quality': expected a whole number, got 'high'; ignored") for line in lines)
+    assert "seeds/plain name.txt: warning: " in result.stderr, "an ordinary name is printed as it is"
+    assert "'seeds/two\\nlines.txt': warning: " in result.stderr
+    assert "'seeds/bell\\x07.txt': warning: " in result.stderr
