@@ -69,9 +69,12 @@ def test_plain_text_seed_has_title_headings_list_and_attributions(site_config):
     assert all(article.title not in b.text for b in article.blocks)
     assert article.summary.startswith("Doctors and the NHS could be held legally responsible")
     assert "Regulation & Liability" in article.topics and "AI in Healthcare" in article.topics
-    messages = [str(d) for d in diagnostics.items]
-    assert any(m.startswith(f"seeds/{PLAIN_SEED}.txt: warning: no date") for m in messages)
-    assert any("no topics; assigned from keywords: " in m and "Regulation & Liability" in m for m in messages)
+    # Plain text cannot carry a date or topics: the fallbacks are its documented reading, not a problem.
+    assert diagnostics.items == []
+    messages = [str(d) for d in diagnostics.reported]
+    assert any(m.startswith(f"seeds/{PLAIN_SEED}.txt: info: no date") for m in messages)
+    assert any(m.startswith(f"seeds/{PLAIN_SEED}.txt: info: no topics; assigned from keywords: ")
+               and "Regulation & Liability" in m for m in messages)
 
 
 def test_undated_file_outside_git_uses_its_modification_time(tmp_path):
@@ -80,7 +83,15 @@ def test_undated_file_outside_git_uses_its_modification_time(tmp_path):
     os.utime(path, (1_600_000_000, 1_600_000_000))
     article, diagnostics = read_one(config, path)
     assert article.date == datetime.fromtimestamp(1_600_000_000, tz=UTC)
-    assert "file modification time" in str(diagnostics.items[0])
+    assert "info: no date; using the file modification time" in str(diagnostics.reported[0])
+
+
+def test_front_matter_without_a_date_or_topics_still_warns(tmp_path):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "note.md", "---\ntitle: A title\n---\nA paragraph.\n")
+    _, diagnostics = read_one(config, path)
+    assert [(d.severity, d.message[:10]) for d in diagnostics.reported] == [("warning", "no date; u"),
+                                                                            ("warning", "no topics;")]
 
 
 @pytest.mark.parametrize("typed, expected", [("NO", "NO"), ("2024", "2024"), ("1e3", "1e3"), ("on", "on"),

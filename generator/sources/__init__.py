@@ -111,7 +111,7 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     except Exception as error:  # a reader bug must cost one file, not the build
         local.add(SourceError(os.path.relpath(path, config.root),
                               f"could not be read ({type(error).__name__}: {error})").diagnostic)
-    return CachedRead(stamp, article, tuple(local.items))
+    return CachedRead(stamp, article, tuple(local.reported))
 
 
 def _with_unique_key(article: Article, keys: set[str], diagnostics: Diagnostics) -> Article:

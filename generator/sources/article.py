@@ -7,6 +7,8 @@ News items (Smartable format) and writers' posts share one mapping: `excerpt` or
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from generator.config import SiteConfig
@@ -35,10 +37,13 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         title = file.stem
         diagnostics.warn(doc.path, f"no title; using the file name '{title}'")
     summary = fields.text("excerpt", "summary") or _first_paragraph(blocks, body_html)
-    date = fields.date("publishedDateTime", "date") or _undated(file, doc.path, diagnostics, warn=kind != "page")
+    # Plain text has no place for a date or topics: taking them from git and keywords is how it is
+    # read, so that is reported as information; front matter could have held them, so it warns.
+    report = partial(diagnostics.info if doc.meta is None else diagnostics.warn, doc.path)
+    date = fields.date("publishedDateTime", "date") or _undated(file, report if kind != "page" else None)
     topics = fields.string_list("topics")
     if not topics and kind != "page":
-        topics = _guess_topics(doc.path, title, summary, blocks, body_html, taxonomy, diagnostics)
+        topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
     return Article(
         key=fields.text("id") or file.stem, source=doc.path, kind=kind, title=title, date=date,
         updated=max(date, fields.date("updatedDateTime", "updated") or date),
@@ -73,17 +78,17 @@ def _first_paragraph(blocks, body_html: str) -> str:
     return clean_text(TAG.sub("", match.group(1))) if match else ""
 
 
-def _undated(file: Path, label: str, diagnostics: Diagnostics, warn: bool):
+def _undated(file: Path, report) -> datetime:
     date, origin = fallback_date(file)
-    if warn:
-        diagnostics.warn(label, f"no date; using the {origin}, {date.isoformat()}")
+    if report is not None:
+        report(f"no date; using the {origin}, {date.isoformat()}")
     return date
 
 
-def _guess_topics(label, title, summary, blocks, body_html, taxonomy, diagnostics) -> tuple[str, ...]:
+def _guess_topics(title, summary, blocks, body_html, taxonomy, report) -> tuple[str, ...]:
     text = " ".join([title, summary, body_html, *(b.text for b in blocks), *(i for b in blocks for i in b.items)])
     topics = match_topics(text, taxonomy)
-    diagnostics.warn(label, f"no topics; assigned from keywords: {', '.join(topics) or 'none matched'}")
+    report(f"no topics; assigned from keywords: {', '.join(topics) or 'none matched'}")
     return topics
 
 
