@@ -136,6 +136,30 @@ def test_document_id_field_wins_over_the_file_name(tmp_path):
     assert read_one(config, path)[0].key == "story-42"
 
 
+@pytest.mark.parametrize("key, message", [
+    ("titel", "titel: unknown key; did you mean 'title'?"),
+    ("sumary", "sumary: unknown key; did you mean 'summary'?"),
+    ("publishedDatetime", "publishedDatetime: unknown key; did you mean 'publishedDateTime'?"),
+    ("tags", "tags: unknown key; did you mean 'topics'?"),
+    ("colour", "colour: unknown key; ignored"),
+    ("two\\nlines", "two\\nlines: unknown key; ignored"),
+])
+def test_a_front_matter_key_that_nothing_reads_is_named(tmp_path, key, message):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "x.md", f'---\ntitle: T\ndate: 2021-01-01\ntopics: [AI]\n"{key}": x\n---\n')
+    _, diagnostics = read_one(config, path)
+    assert [str(d) for d in diagnostics.reported] == [f"seeds/x.md: warning: {message}"]
+
+
+def test_smartable_fields_we_do_not_show_and_nested_keys_are_not_reported(tmp_path):
+    config = minimal_site(tmp_path)
+    path = write(tmp_path / "seeds" / "x.md", "---\ntitle: T\ndate: 2021-01-01\ntopics: [AI]\ncategory: news\n"
+                                             "secured: a;b\nampWebUrl: https://a.example/\ncdnAmpWebUrl: https://b.example/\n"
+                                             "provider: {name: P, nmae: typo}\n---\n")
+    _, diagnostics = read_one(config, path)
+    assert diagnostics.reported == []
+
+
 def test_broken_front_matter_is_an_error_with_file_line_and_column(tmp_path):
     config = minimal_site(tmp_path)
     path = write(tmp_path / "seeds" / "bad.md", "---\ntitle: ok\nexcerpt: \"unclosed\n---\n")
@@ -190,13 +214,13 @@ def test_topics_come_from_keywords_when_a_document_has_none(tmp_path):
 CORRUPT = "2020-12-01-project-innereye"
 
 
-def read_corpus_folder(folder: str):
+def read_corpus_folder(folder: str, diagnostics: Diagnostics | None = None):
     corpus = shared_dir("corpus")
     config = minimal_site_config(corpus)
     articles, errors = [], []
     for path in sorted((corpus / folder).iterdir()):
         try:
-            articles.append(read_file(path, config, (), Diagnostics()))
+            articles.append(read_file(path, config, (), Diagnostics() if diagnostics is None else diagnostics))
         except SourceError as error:
             errors.append(error.diagnostic)
     return articles, errors
@@ -234,3 +258,11 @@ def test_corpus_text_is_cleaned_of_entities_and_stray_whitespace():
     assert not any("&#8217;" in t or "&amp;" in t for t in texts)
     assert all(t == t.strip() and "\n" not in t for t in texts)
     assert all(a.image is None or a.image.url == a.image.url.strip() for a in articles)
+
+
+@pytest.mark.parametrize("folder", ["powerapps", "smartable-ai"])
+def test_every_key_the_real_corpus_uses_is_known(folder):
+    diagnostics = Diagnostics()
+    articles, _ = read_corpus_folder(folder, diagnostics)
+    assert len(articles) > 100
+    assert [str(d) for d in diagnostics.reported if "unknown key" in d.message] == []

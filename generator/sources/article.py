@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from difflib import get_close_matches
 from functools import partial
 from pathlib import Path
 
@@ -26,11 +27,25 @@ PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
 MAX_RELATED = 10
+# Every top-level field build_article reads, and the Smartable fields it deliberately leaves alone:
+# `category` (always "news"), the AMP copies' URLs, and `secured` (an opaque blob, never shown).
+# Any other key is most likely a typo, so it is reported rather than silently dropped.
+FIELDS_READ = frozenset({
+    "id", "title", "excerpt", "summary", "publishedDateTime", "date", "updatedDateTime", "updated", "topics",
+    "provider", "images", "related", "webUrl", "originalUrl", "link", "type", "quality", "heat", "published",
+    "draft", "slug", "featuredContent",
+})
+FIELDS_IGNORED = frozenset({"category", "ampWebUrl", "cdnAmpWebUrl", "secured"})
+OTHER_NAMES = {"tags": "topics", "categories": "topics", "description": "summary"}  # as other generators say
+_BY_LOWER = {name.lower(): name for name in FIELDS_READ}
 
 
 def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
                   taxonomy: tuple[Topic, ...], diagnostics: Diagnostics) -> Article:
     fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz, config.max_field_chars)
+    for key in doc.meta or ():
+        if key not in FIELDS_READ and key not in FIELDS_IGNORED:
+            diagnostics.warn(doc.path, _unknown(key))
     featured = (doc.meta or {}).get("featuredContent")
     title, blocks, body_html = _title_and_body(doc, fields)
     if not title:
@@ -57,6 +72,13 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         draft=fields.boolean("published") is False or fields.boolean("draft") is True,
         slug=fields.text("slug"),
     )
+
+
+def _unknown(key: str | None) -> str:
+    name = "null" if key is None else key if len(key) <= 60 else key[:60] + "…"
+    guess = OTHER_NAMES.get(name.lower()) or next(
+        (_BY_LOWER[m] for m in get_close_matches(name.lower(), _BY_LOWER, n=1, cutoff=0.7)), None)
+    return f"{name}: unknown key; " + (f"did you mean '{guess}'?" if guess else "ignored")
 
 
 def _title_and_body(doc: Document, fields: FieldReader):
