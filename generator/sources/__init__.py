@@ -26,16 +26,16 @@ def read_taxonomy(config: SiteConfig, diagnostics: Diagnostics) -> tuple[Topic, 
 
 def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
     """The path of every document under the source folders, in a stable order; hidden files, editor
-    temporaries, data files and links that lead outside the site are passed over."""
+    temporaries, data files and links that lead out of their source folder are passed over."""
     found = []
+
+    def refuse(path: str, reason: str) -> None:
+        diagnostics.warn(Path(os.path.relpath(path, config.root)).as_posix(), reason)
+
     for folder in config.sources:
-        for entry in walk_files(str(config.root / folder)):
-            if entry.name.endswith(DATA_SUFFIXES):
-                continue
-            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(config.root):
-                diagnostics.warn(os.path.relpath(entry.path, config.root), "links outside the site folder; skipped")
-                continue
-            found.append(entry.path)
+        for entry in walk_files(str(config.root / folder), refuse=refuse):
+            if not entry.name.endswith(DATA_SUFFIXES):
+                found.append(entry.path)
     return found
 
 
@@ -69,7 +69,8 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
         edited = {p for p in edited if p in cache or os.path.exists(p)}  # a vanished temp file is no change
         for deleted in {p for p in edited if not os.path.exists(p)}:
             del cache[deleted]
-    if edited is not None and edited <= cache.keys():
+    # A file that became a link may now lead anywhere: only a listing decides whether it may be read.
+    if edited is not None and edited <= cache.keys() and not any(os.path.islink(p) for p in edited):
         files = list(cache)
     else:  # a new file, or no hint: list the folders
         files, edited = source_files(config, diagnostics), None
