@@ -217,10 +217,11 @@ def _extra_topic(name: str, slug: str, order: int) -> Topic:
 def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ...]:
     """Give each article a path /YYYY/MM/<slug>/; the earliest article keeps a contested slug."""
     taken: set[str] = set()
-    paths: dict[str, str] = {}
+    paths: list[str] = []  # by position, not by key: articles sharing a key must not share a path
     for article in reversed(articles):  # oldest first: the earliest article keeps a contested slug
         base = _month_folder(article.date, config.tz)
-        paths[article.key] = base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/"
+        paths.append(base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/")
+    paths.reverse()
     combinations: dict[tuple[str, ...], tuple[Topic, ...]] = {}  # thousands of articles share a few dozen
 
     def topics_of(article: Article) -> tuple[Topic, ...]:
@@ -228,7 +229,7 @@ def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ..
             combinations[article.topics] = tuple(dict.fromkeys(topic_for(n, article.source) for n in article.topics))
         return combinations[article.topics]
 
-    return tuple(Entry(article, paths[article.key], topics_of(article)) for article in articles)
+    return tuple(Entry(article, path, topics_of(article)) for article, path in zip(articles, paths, strict=True))
 
 
 @lru_cache(maxsize=1 << 18)  # the dev server re-indexes on every save: a time-zone conversion is the dear part
