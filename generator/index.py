@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from slugify import slugify
@@ -242,7 +243,7 @@ def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:
     taken = set(RESERVED_PAGE_SLUGS)
     placed = []
     for page in sorted(pages, key=lambda a: a.key):
-        slug = _unique_slug("", make_slug(page.slug or page.key) or "page", taken, page, diagnostics)
+        slug = _unique_slug("", make_slug(page.slug or _name(page)) or "page", taken, page, diagnostics)
         placed.append(Entry(page, slug + "/", ()))
     return tuple(placed)
 
@@ -256,7 +257,12 @@ def make_slug(text: str) -> str:
 
 
 def _slug(article: Article) -> str:
-    return make_slug(article.slug or article.title) or make_slug(article.key) or "item"
+    return make_slug(article.slug or article.title) or make_slug(_name(article)) or "item"
+
+
+def _name(article: Article) -> str:
+    """What a slug falls back to: the document's `id`, else its file name without the extension."""
+    return PurePosixPath(article.source).stem if article.key == article.source else article.key
 
 
 def _unique_slug(base: str, slug: str, taken: set[str], article: Article, diagnostics: Diagnostics) -> str:

@@ -40,8 +40,10 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    key: str  # stable identity: the `id` field or the file name's stem; feed ids derive from it
-    source: str  # path relative to the site root, for messages
+    # Permanent identity, from which feed ids are minted: the `id` field, else `source` (extension
+    # included), which no other document can have. sources.settle_ids gives a contested `id` to one.
+    key: str
+    source: str  # path relative to the site root, '/'-separated on every OS
     kind: str  # "news" | "post" | "page"
     title: str
     date: datetime  # timezone-aware

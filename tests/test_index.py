@@ -51,6 +51,15 @@ def test_titles_that_slugify_to_nothing_fall_back_to_the_key():
     assert sorted(e.path for e in index.entries) == ["2021/01/007-abc/", "2021/01/008-def/"]
 
 
+def test_slugs_fall_back_to_the_file_name_not_the_path_based_key():
+    keyed_by_path = Article(key="seeds/007_abc.txt", source="seeds/007_abc.txt", kind="article", title="!!!",
+                            date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
+    about = Article(key="content/pages/about.md", source="content/pages/about.md", kind="page", title="About",
+                    date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
+    index, _, _ = index_of([keyed_by_path, about])
+    assert [e.path for e in index.entries + index.pages] == ["2021/01/007-abc/", "about/"]
+
+
 def test_non_ascii_titles_get_ascii_slugs():
     index, _, _ = index_of([article("a", "Ärzte & KI — «Überblick»")])
     assert index.entries[0].path == "2021/01/arzte-ki-uberblick/"

@@ -38,7 +38,7 @@ def test_news_item_seeds_map_their_fields(site_config, stem):
     article, diagnostics = read_one(site_config, site_config.root / "seeds" / f"{stem}.txt")
     title, date, topics, draft = SEEDS[stem]
     assert (article.title, article.date, article.topics, article.draft) == (title, date, topics, draft)
-    assert article.key == stem
+    assert article.key == f"seeds/{stem}.txt"
     assert article.provider.name and article.source_url.startswith("https://")
     assert article.image.url.startswith("https://") and article.image.width and article.image.height
     assert article.related and all(r.title and r.date for r in article.related)
@@ -189,14 +189,32 @@ def test_editor_temporaries_hidden_and_data_files_are_not_documents(tmp_path):
     assert [Path(p).name for p in source_files(config, Diagnostics())] == ["real.md"]
 
 
-def test_duplicate_ids_are_kept_apart_with_a_warning(tmp_path):
+def test_a_document_without_an_id_is_keyed_by_its_path(tmp_path):
     config = minimal_site(tmp_path, sources=("seeds", "content"))
-    write(tmp_path / "seeds" / "same.md", "---\ntitle: One\ndate: 2021-01-01\ntopics: [AI]\n---\n")
-    write(tmp_path / "content" / "same.md", "---\ntitle: Two\ndate: 2021-01-02\ntopics: [AI]\n---\n")
+    for path in ("seeds/same.md", "content/same.md", "seeds/same.txt", "content/posts/same.markdown"):
+        write(tmp_path / path, "---\ntitle: One\ndate: 2021-01-01\ntopics: [AI]\n---\n")
     diagnostics = Diagnostics()
     articles = read_sources(config, (), diagnostics)
-    assert [a.key for a in articles] == ["same", "content-same"]
-    assert "already has the id 'same'" in str(diagnostics.items[0])
+    assert [a.key for a in articles] == ["seeds/same.md", "seeds/same.txt", "content/posts/same.markdown",
+                                         "content/same.md"]
+    assert diagnostics.reported == []
+
+
+def test_a_contested_id_is_kept_by_the_earliest_document_and_the_others_use_their_path(tmp_path):
+    config = minimal_site(tmp_path, sources=("seeds", "content"))
+    claims = {"seeds/a.md": "2021-01-03", "content/b.md": "2021-01-02", "seeds/c.md": "2021-01-02"}
+    for path, date in claims.items():
+        write(tmp_path / path, f"---\nid: shared\ntitle: {path}\ndate: {date}\ntopics: [AI]\n---\n")
+    write(tmp_path / "seeds" / "d.md", "---\nid: seeds/e.md\ntitle: D\ndate: 2020-01-01\ntopics: [AI]\n---\n")
+    write(tmp_path / "seeds" / "e.md", "---\ntitle: E\ndate: 2022-01-01\ntopics: [AI]\n---\n")
+    diagnostics = Diagnostics()
+    keys = {a.source: a.key for a in read_sources(config, (), diagnostics)}
+    assert keys == {"content/b.md": "shared", "seeds/a.md": "seeds/a.md", "seeds/c.md": "seeds/c.md",
+                    "seeds/d.md": "seeds/d.md", "seeds/e.md": "seeds/e.md"}
+    warned = {d.path: d.message for d in diagnostics.reported}
+    assert warned.keys() == {"seeds/a.md", "seeds/c.md", "seeds/d.md"}
+    assert "'shared' is also claimed by content/b.md, which keeps it" in warned["seeds/a.md"]
+    assert "'seeds/e.md' is also claimed by seeds/e.md" in warned["seeds/d.md"]
 
 
 def test_topics_come_from_keywords_when_a_document_has_none(tmp_path):

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from slugify import slugify
-
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic
@@ -41,7 +39,7 @@ def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
 
 def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
               diagnostics: Diagnostics) -> Article:
-    label = str(path.relative_to(config.root))
+    label = path.relative_to(config.root).as_posix()  # also the default key: the same on every OS
     text, lossy = decode(label, read_bytes(label, path, config.max_file_bytes))
     if lossy:
         diagnostics.warn(label, "not valid UTF-8; undecodable bytes replaced with U+FFFD")
@@ -82,14 +80,13 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     records = fork_map(lambda item: _read_record(item[0], item[1], config, taxonomy), stale, workers, progress)
     cache.update((path, record) for (path, _), record in zip(stale, records, strict=True))
     articles: list[Article] = []
-    keys: set[str] = set()
     for path in files:
         record = cache[path]
         for diagnostic in record.diagnostics:
             diagnostics.add(diagnostic)
         if record.article is not None:
-            articles.append(_with_unique_key(record.article, keys, diagnostics))
-    return articles
+            articles.append(record.article)
+    return settle_ids(articles, diagnostics)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
@@ -115,13 +112,26 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     return CachedRead(stamp, article, tuple(local.reported))
 
 
-def _with_unique_key(article: Article, keys: set[str], diagnostics: Diagnostics) -> Article:
-    """Feed ids derive from the key, so two documents may never share one; files are read in a
-    stable order, so the first keeps it on every build."""
-    key = article.key
-    if key in keys:
-        key = slugify(str(Path(article.source).with_suffix("")))
-        diagnostics.warn(article.source, f"another document already has the id '{article.key}'; this one uses '{key}'")
-        article = replace(article, key=key)
-    keys.add(key)
-    return article
+def settle_ids(articles: list[Article], diagnostics: Diagnostics) -> list[Article]:
+    """Make every key unique without moving any other document's: feed ids derive from the key.
+
+    A document without an `id` is keyed by its path, which no other document has, so adding, removing
+    or renaming a file never changes another's id. An explicit `id` claimed by several documents is
+    kept by the one with the earliest date, then the first path; one that is another document's path
+    stays with that document. Each document that loses its claim is keyed by its own path instead
+    and is still published, with a warning naming both files."""
+    owners = {article.source: article for article in articles}
+    claims: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.key != article.source:
+            claims.setdefault(article.key, []).append(article)
+    moved: dict[int, Article] = {}
+    for key, claimants in claims.items():
+        keeper = owners.get(key) or min(claimants, key=lambda a: (a.date, a.source))
+        why = "it is that file's path" if key in owners else "it keeps the earliest-dated claim"
+        for article in claimants:
+            if article is not keeper:
+                diagnostics.warn(article.source, f"the id '{key}' is also claimed by {keeper.source}, which keeps it "
+                                                 f"({why}); this document's id is its path '{article.source}'")
+                moved[id(article)] = replace(article, key=article.source)
+    return [moved.get(id(article), article) for article in articles] if moved else articles

@@ -60,7 +60,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     if not topics and kind != "page":
         topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
     return Article(
-        key=fields.text("id") or file.stem, source=doc.path, kind=kind, title=title, date=date,
+        key=fields.text("id") or doc.path, source=doc.path, kind=kind, title=title, date=date,
         updated=max(date, fields.date("updatedDateTime", "updated") or date),
         summary=summary, body_html=body_html, blocks=blocks, topics=topics,
         provider=_provider(fields, fields.meta.get("provider")),
