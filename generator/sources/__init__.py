@@ -128,7 +128,7 @@ def settle_ids(articles: list[Article], diagnostics: Diagnostics) -> list[Articl
     moved: dict[int, Article] = {}
     for key, claimants in claims.items():
         keeper = owners.get(key) or min(claimants, key=lambda a: (a.date, a.source))
-        why = "it is that file's path" if key in owners else "it keeps the earliest-dated claim"
+        why = "it is that file's path" if key in owners else "earliest date, then first path"
         for article in claimants:
             if article is not keeper:
                 diagnostics.warn(article.source, f"the id '{key}' is also claimed by {keeper.source}, which keeps it "
