@@ -41,6 +41,8 @@ def test_entries_carry_permanent_ids_absolute_links_and_the_provider(site_config
     feed = parse(build_feeds(site_config, tmp_path) / "feed.xml")
     entry = next(e for e in feed.entries if e.title == "Ethical Considerations in AI-Driven Healthcare")
     assert entry.id == "tag:digest.example.org,2026:seeds/004_5cd5536e1fb50c68.txt"
+    welcome = next(e for e in feed.entries if e.title == "Welcome to the AI in Healthcare Digest")
+    assert welcome.id == "tag:digest.example.org,2026:welcome", "its explicit id keeps the id it was published with"
     assert entry.author == "News Medical"
     links = {link.rel: link.href for link in entry.links}
     assert links["alternate"] == "https://example.github.io/digest/2023/11/ethical-considerations-in-ai-driven-healthcare/"
