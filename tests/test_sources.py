@@ -143,6 +143,7 @@ def test_document_id_field_wins_over_the_file_name(tmp_path):
     ("tags", "tags: unknown key; did you mean 'topics'?"),
     ("colour", "colour: unknown key; ignored"),
     ("two\\nlines", "two\\nlines: unknown key; ignored"),
+    ("", "'': unknown key; ignored"),
 ])
 def test_a_front_matter_key_that_nothing_reads_is_named(tmp_path, key, message):
     config = minimal_site(tmp_path)

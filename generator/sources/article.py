@@ -75,7 +75,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
 
 
 def _unknown(key: str | None) -> str:
-    name = "null" if key is None else key if len(key) <= 60 else key[:60] + "…"
+    name = "null" if key is None else "''" if not key else key if len(key) <= 60 else key[:60] + "…"
     guess = OTHER_NAMES.get(name.lower()) or next(
         (_BY_LOWER[m] for m in get_close_matches(name.lower(), _BY_LOWER, n=1, cutoff=0.7)), None)
     return f"{name}: unknown key; " + (f"did you mean '{guess}'?" if guess else "ignored")
