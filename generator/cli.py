@@ -40,7 +40,7 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
         _fail(str(exc))
     except TemplateError as exc:
         _fail(describe_template_error(exc))
-    for diagnostic in report.diagnostics.items:
+    for diagnostic in report.diagnostics.reported:
         if not quiet or diagnostic.severity == "error":
             click.echo(str(diagnostic), err=True)
     click.echo(report.summary())

@@ -14,12 +14,20 @@ class Diagnostic:
     severity: str = "warning"
 
     def __str__(self) -> str:
-        where = self.path
+        """One line, always: a file name holding a newline or another unprintable character is quoted
+        (Python string syntax), and such characters in a message are escaped."""
+        where = self.path if self.path.isprintable() else repr(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.severity}: {self.message}"
+        return f"{where}: {self.severity}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class SourceError(Exception):
@@ -32,18 +40,32 @@ class SourceError(Exception):
 
 @dataclass
 class Diagnostics:
-    items: list[Diagnostic] = field(default_factory=list)
+    """Everything a build has to say about its input, in the order it was found.
+
+    An "info" reports a documented fallback (a plain-text document takes its date from git and its
+    topics from keywords): it is printed but is no problem, so `items`, the summary's count and
+    --strict leave it out."""
+
+    reported: list[Diagnostic] = field(default_factory=list)
 
     def warn(self, path: str, message: str, line: int | None = None, column: int | None = None) -> None:
-        self.items.append(Diagnostic(str(path), message, line, column))
+        self.reported.append(Diagnostic(str(path), message, line, column))
+
+    def info(self, path: str, message: str) -> None:
+        self.reported.append(Diagnostic(str(path), message, severity="info"))
 
     def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
+        self.reported.append(diagnostic)
+
+    @property
+    def items(self) -> list[Diagnostic]:
+        """The problems: warnings and errors."""
+        return [d for d in self.reported if d.severity != "info"]
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "warning"]
+        return [d for d in self.reported if d.severity == "warning"]
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "error"]
+        return [d for d in self.reported if d.severity == "error"]

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from slugify import slugify
@@ -244,10 +245,11 @@ def _extra_topic(name: str, slug: str, order: int) -> Topic:
 def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ...]:
     """Give each article a path /YYYY/MM/<slug>/; the earliest article keeps a contested slug."""
     taken: set[str] = set()
-    paths: dict[str, str] = {}
+    paths: list[str] = []  # by position, not by key: articles sharing a key must not share a path
     for article in reversed(articles):  # oldest first: the earliest article keeps a contested slug
         base = _month_folder(article.date, config.tz)
-        paths[article.key] = base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/"
+        paths.append(base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/")
+    paths.reverse()
     combinations: dict[tuple[str, ...], tuple[Topic, ...]] = {}  # thousands of articles share a few dozen
 
     def topics_of(article: Article) -> tuple[Topic, ...]:
@@ -255,7 +257,7 @@ def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ..
             combinations[article.topics] = tuple(dict.fromkeys(topic_for(n, article.source) for n in article.topics))
         return combinations[article.topics]
 
-    return tuple(Entry(article, paths[article.key], topics_of(article)) for article in articles)
+    return tuple(Entry(article, path, topics_of(article)) for article, path in zip(articles, paths, strict=True))
 
 
 @lru_cache(maxsize=1 << 18)  # the dev server re-indexes on every save: a time-zone conversion is the dear part
@@ -268,7 +270,7 @@ def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:
     taken = set(RESERVED_PAGE_SLUGS)
     placed = []
     for page in sorted(pages, key=lambda a: a.key):
-        slug = _unique_slug("", make_slug(page.slug or page.key) or "page", taken, page, diagnostics)
+        slug = _unique_slug("", make_slug(page.slug or _name(page)) or "page", taken, page, diagnostics)
         placed.append(Entry(page, slug + "/", ()))
     return tuple(placed)
 
@@ -282,7 +284,12 @@ def make_slug(text: str) -> str:
 
 
 def _slug(article: Article) -> str:
-    return make_slug(article.slug or article.title) or make_slug(article.key) or "item"
+    return make_slug(article.slug or article.title) or make_slug(_name(article)) or "item"
+
+
+def _name(article: Article) -> str:
+    """What a slug falls back to: the document's `id`, else its file name without the extension."""
+    return PurePosixPath(article.source).stem if article.key == article.source else article.key
 
 
 def _unique_slug(base: str, slug: str, taken: set[str], article: Article, diagnostics: Diagnostics) -> str:

@@ -52,8 +52,10 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    key: str = placement()  # stable identity: the `id` field or the file name's stem; feed ids derive from it
-    source: str = placement()  # path relative to the site root, for messages
+    # Permanent identity, from which feed ids are minted: the `id` field, else `source` (extension
+    # included), which no other document can have. sources.settle_ids gives a contested `id` to one.
+    key: str = placement()
+    source: str = placement()  # path relative to the site root, '/'-separated on every OS
     kind: str = placement()  # "article" (listed, in feeds) | "page" (standalone, e.g. About)
     title: str = placement()  # slugs come from it
     date: datetime = placement()  # timezone-aware

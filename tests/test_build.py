@@ -156,9 +156,19 @@ def test_cli_prints_one_summary_line_and_honours_options(site, tmp_path):
     assert result.returncode == 0, result.stderr
     summary = result.stdout.strip().splitlines()
     assert len(summary) == 1
-    assert re.match(r"digest: read 7 documents, wrote \d+ pages and \d+ feeds into .*, 2 warnings, [\d.]+ s$", summary[0])
-    assert "seeds/003_29565fabe2cba5ab.txt: warning: no date" in result.stderr
+    assert re.match(r"digest: read 7 documents, wrote \d+ pages and \d+ feeds into .*, 0 warnings, [\d.]+ s$", summary[0])
+    assert "seeds/003_29565fabe2cba5ab.txt: info: no date" in result.stderr
+    assert ": warning: " not in result.stderr
     assert 'href="/fork/topics/"' in text(tmp_path / "o" / "index.html")
+
+
+def test_strict_passes_on_the_shipped_site_and_quiet_hides_infos(site, tmp_path):
+    result = run_cli("build", "--strict", "--output", str(tmp_path / "o"), cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "seeds/003_29565fabe2cba5ab.txt: info: no topics; assigned from keywords" in result.stderr
+    assert (tmp_path / "o" / "index.html").is_file()
+    quiet = run_cli("build", "--quiet", "--no-cache", "--output", str(tmp_path / "q"), cwd=site)
+    assert quiet.returncode == 0 and quiet.stderr == ""
 
 
 def test_strict_fails_on_warnings_and_keeps_the_last_site(site, tmp_path):

@@ -1,6 +1,9 @@
 """Atom feeds, read back with feedparser as a subscriber's reader would."""
 
+import os
+import re
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import feedparser
 import pytest
@@ -37,7 +40,9 @@ def test_site_feed_is_valid_atom_with_the_rfc4287_essentials(site_config, tmp_pa
 def test_entries_carry_permanent_ids_absolute_links_and_the_provider(site_config, tmp_path):
     feed = parse(build_feeds(site_config, tmp_path) / "feed.xml")
     entry = next(e for e in feed.entries if e.title == "Ethical Considerations in AI-Driven Healthcare")
-    assert entry.id == "tag:digest.example.org,2026:004_5cd5536e1fb50c68"
+    assert entry.id == "tag:digest.example.org,2026:seeds/004_5cd5536e1fb50c68.txt"
+    welcome = next(e for e in feed.entries if e.title == "Welcome to the AI in Healthcare Digest")
+    assert welcome.id == "tag:digest.example.org,2026:welcome", "its explicit id keeps the id it was published with"
     assert entry.author == "News Medical"
     links = {link.rel: link.href for link in entry.links}
     assert links["alternate"] == "https://example.github.io/digest/2023/11/ethical-considerations-in-ai-driven-healthcare/"
@@ -53,7 +58,8 @@ def test_drafts_never_reach_a_feed(site_config, tmp_path):
     out = build_feeds(site_config, tmp_path)
     for path in out.rglob("feed.xml"):
         ids = {e.id for e in parse(path).entries}
-        assert not {"tag:digest.example.org,2026:000_18b3b3e0ce09e073", "tag:digest.example.org,2026:002_06d28ed0651d8717"} & ids
+        assert not {"tag:digest.example.org,2026:seeds/000_18b3b3e0ce09e073.txt",
+                    "tag:digest.example.org,2026:seeds/002_06d28ed0651d8717.txt"} & ids
 
 
 def test_each_topic_has_a_feed_listing_only_its_stories(site_config, tmp_path):
@@ -94,3 +100,34 @@ def test_only_http_links_reach_the_feed(tmp_path, url):
     out = build_feeds(config, tmp_path)
     assert url not in (out / "feed.xml").read_text()
     assert {link.rel for link in parse(out / "feed.xml").entries[0].links} == {"alternate"}
+
+
+# RFC 4151: tag:<authority>,<date>:<specific>, the specific part being pchar / "/" / "?" (RFC 3986).
+TAG_URI = re.compile(r"tag:[a-z0-9.-]+,\d{4}(-\d\d){0,2}:([A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-F]{2})+")
+
+
+def entries_by_id(out):
+    feed = parse(out / "feed.xml")
+    return {e.id: (e.title, e.summary, e.link) for e in feed.entries}
+
+
+def test_no_feed_id_moves_when_other_documents_arrive(site, tmp_path):
+    story = write(site / "seeds" / "story.txt", "The same story\nTold first as plain text.\n")
+    os.utime(story, (datetime(2026, 11, 5, tzinfo=timezone.utc).timestamp(),) * 2)
+    before = entries_by_id(build_feeds(load_config(site / "site.yml"), tmp_path, "a"))
+
+    def post(path, title, day, summary):
+        write(site / path, f"---\ntitle: {title}\ndate: 2026-11-{day}T09:00:00Z\ntopics: [AI]\nsummary: {summary}\n---\n")
+
+    post("seeds/welcome.md", "Welcome to the seeds folder", 22, "Another welcome.")
+    post("seeds/story.md", "The same story", "06", "Told again in Markdown.")
+    post("seeds/story.markdown", "The same story", "07", "Told a third time.")
+    post("seeds/Café #1 (draft?).md", "An awkward file name", "08", "Spaces, accents and signs.")
+    after = entries_by_id(build_feeds(load_config(site / "site.yml"), tmp_path, "b"))
+
+    assert {id: after[id][:2] for id in before} == {id: entry[:2] for id, entry in before.items()}
+    new = {after[id][1] for id in after.keys() - before.keys()}
+    assert new == {"Another welcome.", "Told again in Markdown.", "Told a third time.", "Spaces, accents and signs."}
+    assert all(TAG_URI.fullmatch(id) for id in after), sorted(after)
+    stories = sorted(link.rsplit("/", 2)[1] for title, _, link in after.values() if title == "The same story")
+    assert stories == ["the-same-story", "the-same-story-2", "the-same-story-3"]

@@ -113,7 +113,7 @@ def test_each_bad_file_gets_exactly_the_expected_diagnostics(hostile, name):
 def test_limits_and_links_are_reported(hostile):
     _, report = hostile
     assert any("over the 5,242,880-byte limit" in m for _, m in diagnostics_for(report, "huge.txt"))
-    assert any("links outside the site folder" in m for _, m in diagnostics_for(report, "link.txt"))
+    assert any("links outside its source folder" in m for _, m in diagnostics_for(report, "link.txt"))
 
 
 def test_the_build_finishes_with_every_good_file_and_counts_the_bad(hostile):
@@ -314,3 +314,102 @@ def test_no_injected_script_runs_on_any_page(xss_site, browser):  # noqa: F811
         context.close()
         httpd.shutdown()
     assert problems == []
+
+
+# ---- what the command line prints ---------------------------------------------------------------
+
+def run_build(site, *options):
+    return subprocess.run([sys.executable, "-m", "generator", "build", "--output", str(site / "out"), *options],
+                          cwd=site, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_each_diagnostic_is_one_line_whatever_the_file_is_called(tmp_path):
+    minimal_site(tmp_path)
+    seeds = tmp_path / "seeds"
+    names = ["two\nlines.txt", "tab\there.txt", "bell\x07.txt", "plain name.txt"]
+    for name in names:
+        (seeds / name).write_bytes(item(f"title: Story {len(name)}", 'quality: "high"'))
+    result = run_build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(names), lines
+    assert all(line.endswith("warning: field 'quality': expected a whole number, got 'high'; ignored") for line in lines)
+    assert "seeds/plain name.txt: warning: " in result.stderr, "an ordinary name is printed as it is"
+    assert "'seeds/two\\nlines.txt': warning: " in result.stderr
+    assert "'seeds/bell\\x07.txt': warning: " in result.stderr
+
+
+# ---- reading stays inside the source folders ---------------------------------------------------------
+
+def links_site(tmp_path):
+    """A site whose source folders hold every kind of link that leads out of them, or nowhere."""
+    root = tmp_path / "site"
+    config = minimal_site(root)
+    seeds, content = root / "seeds", root / "content"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(item("title: Secret from an outside folder"))
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[core]\n\trepositoryformatversion = 0 secret-git-config\n")
+    (seeds / ".private").mkdir()
+    (seeds / ".private" / "draft.txt").write_bytes(item("title: Secret from a hidden folder"))
+    (seeds / "sub").mkdir()
+    (seeds / "good.md").write_bytes(item("title: Good story"))
+    (seeds / "sub" / "real.txt").write_bytes(item("title: Real story in a subfolder"))
+    (seeds / "more").symlink_to(outside, target_is_directory=True)
+    (seeds / "notes.txt").symlink_to("../.git/config")
+    (seeds / "loop").symlink_to("loop")
+    (seeds / "dangling.txt").symlink_to("nowhere.txt")
+    (seeds / "hidden.txt").symlink_to(".private/draft.txt")
+    (seeds / "alias.txt").symlink_to("sub/real.txt")  # inside the source folder: read
+    (seeds / "sub-again").symlink_to("sub", target_is_directory=True)  # its files are read where they are
+    (seeds / "around").symlink_to(".", target_is_directory=True)
+    content.mkdir()
+    (content / "borrowed.md").symlink_to("../seeds/good.md")  # in the site, but outside its source folder
+    with open(os.path.join(os.fsencode(seeds), b"latin-\xe9.txt"), "wb") as undecodable:
+        undecodable.write(item("title: Undecodable file name"))
+    return config
+
+
+REFUSED = {"seeds/more": "links outside its source folder", "seeds/notes.txt": "links outside its source folder",
+           "seeds/loop": "leads nowhere", "seeds/dangling.txt": "leads nowhere",
+           "seeds/hidden.txt": "links to a hidden", "content/borrowed.md": "links outside its source folder",
+           "seeds/latin-\udce9.txt": "not valid UTF-8"}
+
+
+def test_nothing_is_read_through_a_link_leading_out_of_its_source_folder(tmp_path):
+    config = links_site(tmp_path)
+    report = build(config, output=config.root / "out", show_progress=False)
+    found = [(d.path, d.severity, d.message) for d in report.diagnostics.reported if "slug" not in d.message]
+    assert sorted(path for path, _, _ in found) == sorted(REFUSED), found
+    assert all(severity == "warning" and REFUSED[path] in message for path, severity, message in found), found
+    pages = "".join(p.read_text() for p in (config.root / "out").rglob("*.html"))
+    assert "Secret from" not in pages and "secret-git-config" not in pages and "Undecodable" not in pages
+    assert "Good story" in pages and "Real story in a subfolder" in pages
+    assert report.read == 3, "good.md, sub/real.txt and the link to it inside the folder, each once"
+
+
+def test_hostile_links_never_give_a_traceback_and_fail_strict(tmp_path):
+    config = links_site(tmp_path)
+    plain, strict = run_build(config.root), run_build(config.root, "--strict", "--no-cache")
+    assert plain.returncode == 0 and strict.returncode == 1
+    for result in (plain, strict):
+        assert "Traceback" not in result.stderr
+        assert all(line.startswith(("seeds/", "content/", "'seeds/", "digest: error: --strict")) for line in
+                   result.stderr.splitlines()), result.stderr
+
+
+def test_a_file_swapped_for_an_outside_link_while_serving_is_not_read(tmp_path):
+    from generator.diagnostics import Diagnostics
+    from generator.sources import read_sources
+
+    config = links_site(tmp_path)
+    cache: dict = {}
+    read_sources(config, (), Diagnostics(), cache=cache)
+    good = config.root / "seeds" / "good.md"
+    good.unlink()
+    good.symlink_to(tmp_path / "outside" / "secret.txt")
+    diagnostics = Diagnostics()
+    articles = read_sources(config, (), diagnostics, cache=cache, edited={str(good)})
+    assert "Secret from an outside folder" not in [a.title for a in articles]
+    assert any(d.path == "seeds/good.md" and "outside its source folder" in d.message for d in diagnostics.items)

@@ -38,9 +38,27 @@ def test_colliding_slugs_are_resolved_deterministically_with_a_warning():
         assert "slug 'same-title' is already used" in str(diagnostics.items[0])
 
 
+def test_each_article_gets_its_own_path_even_if_two_share_a_key():
+    days = (3, 1, 2)
+    stories = [article("story", "Story", datetime(2026, 11, day, tzinfo=UTC), summary=f"day {day}") for day in days]
+    for order in (stories, stories[::-1]):
+        index, diagnostics, _ = index_of(order)
+        paths = {e.article.summary: e.path for e in index.entries}
+        assert paths == {"day 1": "2026/11/story/", "day 2": "2026/11/story-2/", "day 3": "2026/11/story-3/"}
+
+
 def test_titles_that_slugify_to_nothing_fall_back_to_the_key():
     index, _, _ = index_of([article("007_abc", "!!!"), article("008_def", "\U0001F600\U0001F600")])
     assert sorted(e.path for e in index.entries) == ["2021/01/007-abc/", "2021/01/008-def/"]
+
+
+def test_slugs_fall_back_to_the_file_name_not_the_path_based_key():
+    keyed_by_path = Article(key="seeds/007_abc.txt", source="seeds/007_abc.txt", kind="article", title="!!!",
+                            date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
+    about = Article(key="content/pages/about.md", source="content/pages/about.md", kind="page", title="About",
+                    date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
+    index, _, _ = index_of([keyed_by_path, about])
+    assert [e.path for e in index.entries + index.pages] == ["2021/01/007-abc/", "about/"]
 
 
 def test_non_ascii_titles_get_ascii_slugs():

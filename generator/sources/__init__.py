@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from slugify import slugify
-
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic
@@ -26,22 +24,22 @@ def read_taxonomy(config: SiteConfig, diagnostics: Diagnostics) -> tuple[Topic, 
 
 def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
     """The path of every document under the source folders, in a stable order; hidden files, editor
-    temporaries, data files and links that lead outside the site are passed over."""
+    temporaries, data files and links that lead out of their source folder are passed over."""
     found = []
+
+    def refuse(path: str, reason: str) -> None:
+        diagnostics.warn(Path(os.path.relpath(path, config.root)).as_posix(), reason)
+
     for folder in config.sources:
-        for entry in walk_files(str(config.root / folder)):
-            if entry.name.endswith(DATA_SUFFIXES):
-                continue
-            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(config.root):
-                diagnostics.warn(os.path.relpath(entry.path, config.root), "links outside the site folder; skipped")
-                continue
-            found.append(entry.path)
+        for entry in walk_files(str(config.root / folder), refuse=refuse):
+            if not entry.name.endswith(DATA_SUFFIXES):
+                found.append(entry.path)
     return found
 
 
 def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
               diagnostics: Diagnostics) -> Article:
-    label = str(path.relative_to(config.root))
+    label = path.relative_to(config.root).as_posix()  # also the default key: the same on every OS
     text, lossy = decode(label, read_bytes(label, path, config.max_file_bytes))
     if lossy:
         diagnostics.warn(label, "not valid UTF-8; undecodable bytes replaced with U+FFFD")
@@ -69,7 +67,8 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
         edited = {p for p in edited if p in cache or os.path.exists(p)}  # a vanished temp file is no change
         for deleted in {p for p in edited if not os.path.exists(p)}:
             del cache[deleted]
-    if edited is not None and edited <= cache.keys():
+    # A file that became a link may now lead anywhere: only a listing decides whether it may be read.
+    if edited is not None and edited <= cache.keys() and not any(os.path.islink(p) for p in edited):
         files = list(cache)
     else:  # a new file, or no hint: list the folders
         files, edited = source_files(config, diagnostics), None
@@ -81,14 +80,13 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     records = fork_map(lambda item: _read_record(item[0], item[1], config, taxonomy), stale, workers, progress)
     cache.update((path, record) for (path, _), record in zip(stale, records, strict=True))
     articles: list[Article] = []
-    keys: set[str] = set()
     for path in files:
         record = cache[path]
         for diagnostic in record.diagnostics:
             diagnostics.add(diagnostic)
         if record.article is not None:
-            articles.append(_with_unique_key(record.article, keys, diagnostics))
-    return articles
+            articles.append(record.article)
+    return settle_ids(articles, diagnostics)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
@@ -111,16 +109,29 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     except Exception as error:  # a reader bug must cost one file, not the build
         local.add(SourceError(os.path.relpath(path, config.root),
                               f"could not be read ({type(error).__name__}: {error})").diagnostic)
-    return CachedRead(stamp, article, tuple(local.items))
+    return CachedRead(stamp, article, tuple(local.reported))
 
 
-def _with_unique_key(article: Article, keys: set[str], diagnostics: Diagnostics) -> Article:
-    """Feed ids derive from the key, so two documents may never share one; files are read in a
-    stable order, so the first keeps it on every build."""
-    key = article.key
-    if key in keys:
-        key = slugify(str(Path(article.source).with_suffix("")))
-        diagnostics.warn(article.source, f"another document already has the id '{article.key}'; this one uses '{key}'")
-        article = replace(article, key=key)
-    keys.add(key)
-    return article
+def settle_ids(articles: list[Article], diagnostics: Diagnostics) -> list[Article]:
+    """Make every key unique without moving any other document's: feed ids derive from the key.
+
+    A document without an `id` is keyed by its path, which no other document has, so adding, removing
+    or renaming a file never changes another's id. An explicit `id` claimed by several documents is
+    kept by the one with the earliest date, then the first path; one that is another document's path
+    stays with that document. Each document that loses its claim is keyed by its own path instead
+    and is still published, with a warning naming both files."""
+    owners = {article.source: article for article in articles}
+    claims: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.key != article.source:
+            claims.setdefault(article.key, []).append(article)
+    moved: dict[int, Article] = {}
+    for key, claimants in claims.items():
+        keeper = owners.get(key) or min(claimants, key=lambda a: (a.date, a.source))
+        why = "it is that file's path" if key in owners else "earliest date, then first path"
+        for article in claimants:
+            if article is not keeper:
+                diagnostics.warn(article.source, f"the id '{key}' is also claimed by {keeper.source}, which keeps it "
+                                                 f"({why}); this document's id is its path '{article.source}'")
+                moved[id(article)] = replace(article, key=article.source)
+    return [moved.get(id(article), article) for article in articles] if moved else articles

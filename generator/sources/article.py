@@ -7,6 +7,9 @@ News items (Smartable format) and writers' posts share one mapping: `excerpt` or
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from difflib import get_close_matches
+from functools import partial
 from pathlib import Path
 
 from generator.config import SiteConfig
@@ -24,23 +27,40 @@ PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
 MAX_RELATED = 10
+# Every top-level field build_article reads, and the Smartable fields it deliberately leaves alone:
+# `category` (always "news"), the AMP copies' URLs, and `secured` (an opaque blob, never shown).
+# Any other key is most likely a typo, so it is reported rather than silently dropped.
+FIELDS_READ = frozenset({
+    "id", "title", "excerpt", "summary", "publishedDateTime", "date", "updatedDateTime", "updated", "topics",
+    "provider", "images", "related", "webUrl", "originalUrl", "link", "type", "quality", "heat", "published",
+    "draft", "slug", "featuredContent",
+})
+FIELDS_IGNORED = frozenset({"category", "ampWebUrl", "cdnAmpWebUrl", "secured"})
+OTHER_NAMES = {"tags": "topics", "categories": "topics", "description": "summary"}  # as other generators say
+_BY_LOWER = {name.lower(): name for name in FIELDS_READ}
 
 
 def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
                   taxonomy: tuple[Topic, ...], diagnostics: Diagnostics) -> Article:
     fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz, config.max_field_chars)
+    for key in doc.meta or ():
+        if key not in FIELDS_READ and key not in FIELDS_IGNORED:
+            diagnostics.warn(doc.path, _unknown(key))
     featured = (doc.meta or {}).get("featuredContent")
     title, blocks, body_html = _title_and_body(doc, fields)
     if not title:
         title = file.stem
         diagnostics.warn(doc.path, f"no title; using the file name '{title}'")
     summary = fields.text("excerpt", "summary") or _first_paragraph(blocks, body_html)
-    date = fields.date("publishedDateTime", "date") or _undated(file, doc.path, diagnostics, warn=kind != "page")
+    # Plain text has no place for a date or topics: taking them from git and keywords is how it is
+    # read, so that is reported as information; front matter could have held them, so it warns.
+    report = partial(diagnostics.info if doc.meta is None else diagnostics.warn, doc.path)
+    date = fields.date("publishedDateTime", "date") or _undated(file, report if kind != "page" else None)
     topics = fields.string_list("topics")
     if not topics and kind != "page":
-        topics = _guess_topics(doc.path, title, summary, blocks, body_html, taxonomy, diagnostics)
+        topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
     return Article(
-        key=fields.text("id") or file.stem, source=doc.path, kind=kind, title=title, date=date,
+        key=fields.text("id") or doc.path, source=doc.path, kind=kind, title=title, date=date,
         updated=max(date, fields.date("updatedDateTime", "updated") or date),
         summary=summary, body_html=body_html, blocks=blocks, topics=topics,
         provider=_provider(fields, fields.meta.get("provider")),
@@ -52,6 +72,13 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         draft=fields.boolean("published") is False or fields.boolean("draft") is True,
         slug=fields.text("slug"),
     )
+
+
+def _unknown(key: str | None) -> str:
+    name = "null" if key is None else "''" if not key else key if len(key) <= 60 else key[:60] + "…"
+    guess = OTHER_NAMES.get(name.lower()) or next(
+        (_BY_LOWER[m] for m in get_close_matches(name.lower(), _BY_LOWER, n=1, cutoff=0.7)), None)
+    return f"{name}: unknown key; " + (f"did you mean '{guess}'?" if guess else "ignored")
 
 
 def _title_and_body(doc: Document, fields: FieldReader):
@@ -73,17 +100,17 @@ def _first_paragraph(blocks, body_html: str) -> str:
     return clean_text(TAG.sub("", match.group(1))) if match else ""
 
 
-def _undated(file: Path, label: str, diagnostics: Diagnostics, warn: bool):
+def _undated(file: Path, report) -> datetime:
     date, origin = fallback_date(file)
-    if warn:
-        diagnostics.warn(label, f"no date; using the {origin}, {date.isoformat()}")
+    if report is not None:
+        report(f"no date; using the {origin}, {date.isoformat()}")
     return date
 
 
-def _guess_topics(label, title, summary, blocks, body_html, taxonomy, diagnostics) -> tuple[str, ...]:
+def _guess_topics(title, summary, blocks, body_html, taxonomy, report) -> tuple[str, ...]:
     text = " ".join([title, summary, body_html, *(b.text for b in blocks), *(i for b in blocks for i in b.items)])
     topics = match_topics(text, taxonomy)
-    diagnostics.warn(label, f"no topics; assigned from keywords: {', '.join(topics) or 'none matched'}")
+    report(f"no topics; assigned from keywords: {', '.join(topics) or 'none matched'}")
     return topics
 
 
