@@ -58,7 +58,7 @@ def test_slugs_fall_back_to_the_file_name_not_the_path_based_key():
     about = Article(key="content/pages/about.md", source="content/pages/about.md", kind="page", title="About",
                     date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
     index, _, _ = index_of([keyed_by_path, about])
-    assert [e.path for e in index.entries + index.pages] == ["2021/01/007-abc/", "about/"]
+    assert [e.path for e in index.entries + index.standalone] == ["2021/01/007-abc/", "about/"]
 
 
 def test_non_ascii_titles_get_ascii_slugs():
