@@ -60,6 +60,9 @@ class Article:
     featured_html: str = ""  # already sanitised
     draft: bool = False
     slug: str = ""  # the writer's explicit slug, if any
+    alternate_urls: tuple[str, ...] = ()  # the item's AMP addresses, for story matching
+    cluster: bool = True  # False: never merged into a story by URL or title
+    story: str = ""  # the writer's story key: documents naming the same key are one story
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,14 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         featured_html=sanitize_embed(featured, title) if isinstance(featured, str) else "",
         draft=fields.boolean("published") is False or fields.boolean("draft") is True,
         slug=fields.text("slug"),
+        alternate_urls=_alternate_urls(fields),
+        cluster=fields.boolean("cluster") is not False, story=fields.text("story"),
     )
+
+
+def _alternate_urls(fields: FieldReader) -> tuple[str, ...]:
+    urls = (fields.url(name) for name in ("ampWebUrl", "cdnAmpWebUrl"))
+    return tuple(dict.fromkeys(url for url in urls if url))
 
 
 def _title_and_body(doc: Document, fields: FieldReader):
