@@ -49,11 +49,10 @@ HOST_PREFIXES = ("www.", "m.", "amp.")
 AMP_SEGMENTS = {"amp", "google-amp", "amphtml"}
 AMP_CACHE = re.compile(r"^/[cv]/(s/)?([^/]+)(/.*)?$")  # <host>.cdn.ampproject.org/c/s/<host>/<path>
 SAFE_PATH = "!$&'()*+,;=:@~-._"
-PLAIN_SEGMENT = re.compile(r"[\w!$&'()*+,;=:@~.-]*", re.A)  # nothing to decode or encode
+PLAIN_PATH = re.compile(r"[\w!$&'()*+,;=:@~./-]*", re.A)  # nothing to decode or encode
 # Wire services mark a repeat or a fix of a release in front of its headline.
 WIRE_PREFIX = re.compile(r"^(?:re-?transmission|repeat|update[d]?|correct(?:ed|ion)|correcting and replacing)"
                          r"\s*(?:[:\-–—]\s*|(?<=replacing)\s)", re.I)
-NO_APOSTROPHES = str.maketrans("", "", "'’‘`")  # "Nvidia’s" is one word
 WORD = re.compile(r"\w+")
 DIGIT = re.compile(r"\d")
 SMALL_WORDS = frozenset("a an the of to in on for and or at by with from as is".split())
@@ -108,7 +107,8 @@ def canonical_url(url: str) -> str:
         for prefix in HOST_PREFIXES:
             if host.startswith(prefix) and "." in host[len(prefix):]:
                 host, stripped = host[len(prefix):], True
-    segments = [s if PLAIN_SEGMENT.fullmatch(s) else quote(unquote(s), safe=SAFE_PATH)
+    plain = PLAIN_PATH.fullmatch(path) is not None
+    segments = [s if plain else quote(unquote(s), safe=SAFE_PATH)
                 for s in path.split("/") if s and s.lower() not in AMP_SEGMENTS]
     if segments and segments[-1].lower().endswith(".amp.html"):
         segments[-1] = segments[-1][: -len(".amp.html")] + ".html"
@@ -137,7 +137,7 @@ def _normalise_title(article: Article) -> _Title:
         if folded.endswith(suffix) and len(folded) > len(suffix):
             folded = folded[: -len(suffix)]
             break
-    tokens = WORD.findall(folded.translate(NO_APOSTROPHES))
+    tokens = WORD.findall(folded.replace("'", "").replace("’", ""))  # "Nvidia’s" is one word
     words, numbers = set(), set()
     for token in tokens:
         if DIGIT.search(token):
