@@ -74,6 +74,10 @@ class Article:
     featured_html: str = content("")  # already sanitised
     draft: bool = placement(False)
     slug: str = placement("")  # the writer's explicit slug, if any
+    # Which story an article belongs to (stories.py) decides what is listed: all three move it.
+    alternate_urls: tuple[str, ...] = placement(())  # the item's AMP addresses, for story matching
+    cluster: bool = placement(True)  # False: never merged into a story by URL or title
+    story: str = placement("")  # the writer's story key: documents naming the same key are one story
 
 
 def placement_fields(cls=None) -> tuple[str, ...]:

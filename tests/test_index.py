@@ -167,7 +167,8 @@ def test_any_change_to_a_placement_field_is_not_placed_alike():
 
     original = article("k1", slug="given")
     changes = {"key": "k2", "kind": "page", "draft": True, "source": "seeds/other.txt",
-               "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",)}
+               "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",),
+               "alternate_urls": ("https://example.org/amp/",), "cluster": False, "story": "one-story"}
     for name in PLACEMENT:
         assert not placed_alike(original, replace(original, **{name: changes[name]})), name
 

@@ -28,14 +28,14 @@ TAG = re.compile(r"<[^>]+>")
 
 MAX_RELATED = 10
 # Every top-level field build_article reads, and the Smartable fields it deliberately leaves alone:
-# `category` (always "news"), the AMP copies' URLs, and `secured` (an opaque blob, never shown).
+# `category` (always "news") and `secured` (an opaque blob, never shown).
 # Any other key is most likely a typo, so it is reported rather than silently dropped.
 FIELDS_READ = frozenset({
     "id", "title", "excerpt", "summary", "publishedDateTime", "date", "updatedDateTime", "updated", "topics",
     "provider", "images", "related", "webUrl", "originalUrl", "link", "type", "quality", "heat", "published",
-    "draft", "slug", "featuredContent",
+    "draft", "slug", "featuredContent", "ampWebUrl", "cdnAmpWebUrl", "cluster", "story",
 })
-FIELDS_IGNORED = frozenset({"category", "ampWebUrl", "cdnAmpWebUrl", "secured"})
+FIELDS_IGNORED = frozenset({"category", "secured"})
 OTHER_NAMES = {"tags": "topics", "categories": "topics", "description": "summary"}  # as other generators say
 _BY_LOWER = {name.lower(): name for name in FIELDS_READ}
 
@@ -71,6 +71,8 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         featured_html=sanitize_embed(featured, title) if isinstance(featured, str) else "",
         draft=fields.boolean("published") is False or fields.boolean("draft") is True,
         slug=fields.text("slug"),
+        alternate_urls=_alternate_urls(fields),
+        cluster=fields.boolean("cluster") is not False, story=fields.text("story"),
     )
 
 
@@ -79,6 +81,11 @@ def _unknown(key: str | None) -> str:
     guess = OTHER_NAMES.get(name.lower()) or next(
         (_BY_LOWER[m] for m in get_close_matches(name.lower(), _BY_LOWER, n=1, cutoff=0.7)), None)
     return f"{name}: unknown key; " + (f"did you mean '{guess}'?" if guess else "ignored")
+
+
+def _alternate_urls(fields: FieldReader) -> tuple[str, ...]:
+    urls = (fields.url(name) for name in ("ampWebUrl", "cdnAmpWebUrl"))
+    return tuple(dict.fromkeys(url for url in urls if url))
 
 
 def _title_and_body(doc: Document, fields: FieldReader):
