@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import markdown
@@ -48,16 +50,44 @@ def _site_or_absolute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def sanitize_embed(html: str, title: str = "") -> str:
-    """Keep only iframes from known video hosts, sandboxed and titled; everything else is removed."""
+    """Keep only iframes from known video hosts, sandboxed and titled; everything else is removed.
+
+    nh3 parses and filters, but it writes the attributes it adds in hash order, which changes from
+    run to run; so the iframes are written here, attribute by attribute, in a fixed order."""
     cleaned = nh3.clean(
         html,
         tags={"iframe"},
         attributes={"iframe": {"src", "width", "height", "allow", "allowfullscreen"}},
         attribute_filter=_embed_attribute,
-        set_tag_attribute_values={"iframe": {**EMBED_ATTRIBUTES, "title": f"Video: {title}" if title else "Video"}},
         url_schemes={"https"},
     )
-    return cleaned if 'src="' in cleaned else ""
+    frames = []
+    for attributes in _IframeAttributes.read(cleaned):
+        if "src" not in attributes:
+            continue
+        kept = {name: attributes[name] for name in ("src", "width", "height", "allow", "allowfullscreen") if name in attributes}
+        kept |= {**EMBED_ATTRIBUTES, "title": f"Video: {title}" if title else "Video"}
+        frames.append("<iframe" + "".join(f' {name}="{escape(value)}"' for name, value in kept.items()) + "></iframe>")
+    return "".join(frames)
+
+
+class _IframeAttributes(HTMLParser):
+    """The attributes of each iframe in nh3's output, in document order."""
+
+    def __init__(self):
+        super().__init__()
+        self.frames: list[dict[str, str]] = []
+
+    @classmethod
+    def read(cls, html: str) -> list[dict[str, str]]:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return parser.frames
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe":
+            self.frames.append({name: value or "" for name, value in attrs})
 
 
 def _embed_attribute(tag: str, attribute: str, value: str) -> str | None:
