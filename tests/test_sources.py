@@ -256,7 +256,8 @@ def test_every_powerapps_item_parses_and_matches_the_survey():
     assert Counter(a.media_type for a in articles) == {"article": 180, "video": 12}
     assert Counter(a.draft for a in articles) == {False: 132, True: 60}
     assert sum(bool(a.featured_html) for a in articles) == 13
-    assert all("<iframe" in a.featured_html and 'sandbox="' in a.featured_html for a in articles if a.featured_html)
+    assert all(a.featured_html.startswith('<template><iframe src="https://www.youtube-nocookie.com/embed/')
+               and '<a href="https://www.youtube.com/watch?v=' in a.featured_html for a in articles if a.featured_html)
     assert not any(a.media_type.endswith("\r") or a.title.endswith("\r") for a in articles)  # CRLF files
 
 

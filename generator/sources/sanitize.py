@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from dataclasses import dataclass
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import markdown
 import nh3
 
 URL_SCHEMES = {"http", "https", "mailto"}
-VIDEO_HOSTS = {
-    "www.youtube.com",
-    "youtube.com",
-    "www.youtube-nocookie.com",
-    "player.vimeo.com",
-}
-EMBED_ATTRIBUTES = {
-    "sandbox": "allow-scripts allow-presentation allow-popups",  # no allow-same-origin: with scripts it undoes the sandbox
-    "referrerpolicy": "strict-origin-when-cross-origin",
-    "loading": "lazy",
-}
+YOUTUBE_HOSTS = {"www.youtube.com", "youtube.com", "www.youtube-nocookie.com"}
+VIMEO_HOSTS = {"player.vimeo.com"}
+YOUTUBE_ID = re.compile(r"/embed/([A-Za-z0-9_-]{1,64})/?")
+VIMEO_ID = re.compile(r"/video/([0-9]{1,20})/?")
+VIMEO_HASH = re.compile(r"[0-9A-Za-z]{1,64}")  # the `h` of an unlisted video, without which it will not play
+SECONDS = re.compile(r"[0-9]{1,7}")
+# Written in this order so the same input gives the same bytes. No sandbox: the player's URL is
+# rebuilt below, so it is always another origin, kept from this page by the same-origin policy; a
+# player needs scripts and its own origin's storage, and a sandbox allowing both adds little but the
+# risk of breaking players.
+PLAYER_ATTRIBUTES = (
+    ("allow", "autoplay; encrypted-media; picture-in-picture; fullscreen"),
+    ("referrerpolicy", "strict-origin-when-cross-origin"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    platform: str  # its name, for people
+    player_url: str  # loaded only when the reader presses play, so it asks to autoplay
+    page_url: str  # the video's own page, for readers without scripts
+
 
 _markdown = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
 
@@ -48,22 +63,65 @@ def _site_or_absolute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def sanitize_embed(html: str, title: str = "") -> str:
-    """Keep only iframes from known video hosts, sandboxed and titled; everything else is removed."""
-    cleaned = nh3.clean(
-        html,
-        tags={"iframe"},
-        attributes={"iframe": {"src", "width", "height", "allow", "allowfullscreen"}},
-        attribute_filter=_embed_attribute,
-        set_tag_attribute_values={"iframe": {**EMBED_ATTRIBUTES, "title": f"Video: {title}" if title else "Video"}},
-        url_schemes={"https"},
-    )
-    return cleaned if 'src="' in cleaned else ""
+    """The first YouTube or Vimeo iframe, as a click-to-play player: the iframe waits inert in a
+    <template> until the reader presses play (the theme's video.js), and a link to the video's page
+    serves readers without scripts. Everything else is dropped.
+
+    Only which video it is (and where to start) is taken from the input; the URLs and the markup
+    are written here, attribute by attribute, so the same input always gives the same bytes (nh3
+    writes the attributes it adds in hash order, which changes from run to run)."""
+    cleaned = nh3.clean(html, tags={"iframe"}, attributes={"iframe": {"src"}}, url_schemes={"http", "https"})
+    video = next(filter(None, map(_video, _IframeSources.read(cleaned))), None)
+    if video is None:
+        return ""
+    attributes = (("src", video.player_url), ("title", f"Video: {title}" if title else "Video"), *PLAYER_ATTRIBUTES)
+    iframe = "<iframe" + "".join(f' {name}="{escape(value)}"' for name, value in attributes) + "></iframe>"
+    return f'<template>{iframe}</template><a href="{escape(video.page_url)}">Watch the video on {video.platform}</a>'
 
 
-def _embed_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if attribute == "src":
-        parts = urlsplit(value)
-        return value if parts.scheme == "https" and parts.hostname in VIDEO_HOSTS else None
-    if attribute in ("width", "height"):
-        return value if value.isdigit() else None  # HTML wants whole pixels: "100%" is invalid
-    return value
+def _video(src: str) -> Video | None:
+    try:
+        parts = urlsplit(src.strip())
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):  # nh3 keeps scheme-relative URLs such as //www.youtube.com/…
+        return None
+    query = parse_qs(parts.query)
+    if host in YOUTUBE_HOSTS and (match := YOUTUBE_ID.fullmatch(parts.path)) and match[1] != "videoseries":
+        start = _first(query, "start", SECONDS.fullmatch)
+        player = {"autoplay": "1"} | ({"start": start} if start else {})
+        page = {"v": match[1]} | ({"t": f"{start}s"} if start else {})
+        return Video("YouTube", f"https://www.youtube-nocookie.com/embed/{match[1]}?{urlencode(player)}",
+                     f"https://www.youtube.com/watch?{urlencode(page)}")
+    if host in VIMEO_HOSTS and (match := VIMEO_ID.fullmatch(parts.path)):
+        secret = _first(query, "h", VIMEO_HASH.fullmatch)
+        player = ({"h": secret} if secret else {}) | {"autoplay": "1", "dnt": "1"}  # dnt: no tracking cookies
+        return Video("Vimeo", f"https://player.vimeo.com/video/{match[1]}?{urlencode(player)}",
+                     f"https://vimeo.com/{match[1]}" + (f"/{secret}" if secret else ""))
+    return None
+
+
+def _first(query: dict[str, list[str]], name: str, valid) -> str | None:
+    value = query.get(name, [""])[0]
+    return value if value and valid(value) else None
+
+
+class _IframeSources(HTMLParser):
+    """The src of each iframe in nh3's output, in document order."""
+
+    def __init__(self):
+        super().__init__()
+        self.sources: list[str] = []
+
+    @classmethod
+    def read(cls, html: str) -> list[str]:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return parser.sources
+
+    def handle_starttag(self, tag, attrs):
+        src = dict(attrs).get("src") if tag == "iframe" else None
+        if src:
+            self.sources.append(src)
