@@ -62,15 +62,6 @@ def test_overrides_are_validated_like_the_file(tmp_path):
     assert config.base_path == "/fork/"
 
 
-def test_a_source_folder_linked_outside_the_site_is_refused(tmp_path):
-    site, outside = tmp_path / "site", tmp_path / "elsewhere"
-    outside.mkdir()
-    site.mkdir()
-    (site / "seeds").symlink_to(outside)
-    with pytest.raises(ConfigError, match="'sources' must be a path inside the site folder"):
-        load_config(write(site / "site.yml", "sources: [seeds]\n"))
-
-
 @pytest.mark.parametrize("environ, overrides, origin", [
     ({"DIGEST_BASE_PATH": "/a b/"}, {}, "DIGEST_BASE_PATH: 'base_path'"),
     ({}, {"base_path": "/a b/"}, "--base-path: 'base_path'"),
