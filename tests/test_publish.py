@@ -265,8 +265,8 @@ def test_pages_are_light_and_load_nothing_from_other_hosts(www, served, browser)
 
 
 def test_a_large_site_gets_a_sitemap_index(site, tmp_path, monkeypatch):
-    import generator.index
-    monkeypatch.setattr(generator.index, "SITEMAP_LIMIT", 5)
+    import generator.routes
+    monkeypatch.setattr(generator.routes, "SITEMAP_LIMIT", 5)
     build(load_config(site / "site.yml"), output=tmp_path / "out", show_progress=False)
     index = ElementTree.parse(tmp_path / "out" / "sitemap.xml").getroot()
     assert index.tag == f"{SITEMAP}sitemapindex"
