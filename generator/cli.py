@@ -90,3 +90,20 @@ def serve_output_command(config_path: Path, output: Path | None, host: str, port
     except ConfigError as exc:
         _fail(str(exc))
     serve_published(config, output or config.output_dir, host, port)
+
+
+@main.command("clusters")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
+              show_default=True, help="Site settings file; its folder is the site folder.")
+@click.option("--drafts", is_flag=True, help="Include drafts, as `digest build --drafts` does.")
+def clusters_command(config_path: Path, drafts: bool) -> None:
+    """List every story told by more than one document, as the build merges them, for an editor to review.
+
+    A document can opt out with `cluster: false`, or name its story with `story: <key>`."""
+    from generator.stories_report import describe_stories
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        _fail(str(exc))
+    click.echo(describe_stories(config, drafts))

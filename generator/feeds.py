@@ -31,7 +31,7 @@ class Category:
 class FeedItem:
     """One entry as both formats publish it."""
 
-    id: str  # permanent: a tag URI minted from the article's key
+    id: str  # permanent: a tag URI minted from the key of the story's earliest copy
     url: str  # its page on this site, absolute
     title: str
     content_html: str  # absolute links only
@@ -47,7 +47,7 @@ class FeedItem:
 def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable[[Entry], str]) -> FeedItem:
     article = entry.article
     return FeedItem(
-        id=tag_uri(config, article.key), url=urls.absolute(entry.path), title=article.title,
+        id=tag_uri(config, entry.feed_key), url=urls.absolute(entry.path), title=article.title,
         content_html=entry_html(entry), published=article.date, updated=article.updated,
         author=article.provider.name if article.provider else config.feed_author, summary=article.summary,
         source_url=article.source_url, image_url=article.image.url if article.image else None,

@@ -11,13 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from slugify import slugify
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.model import Article, Topic, placement_fields
+from generator.stories import Story, cluster_stories
 from generator.sources.topics import topic_slug
 
 RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html"}
@@ -25,10 +26,28 @@ NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
 
 @dataclass(frozen=True, slots=True)
+class Coverage:
+    """Another outlet's copy of a story, as the story's page lists it ("Also covered by")."""
+
+    title: str
+    outlet: str
+    url: str | None
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
+    """One story as the site lists it: its lead document, shown at `path`."""
+
     article: Article
     path: str  # folder path relative to the site root, e.g. "2021/01/some-title/"
     topics: tuple[Topic, ...]
+    key: str = ""  # the feed identity: the key of the story's earliest document ("" for a page)
+    also: tuple[Coverage, ...] = ()  # the story's other copies, by date
+
+    @property
+    def feed_key(self) -> str:
+        return self.key or self.article.key
 
     @property
     def month_path(self) -> str:
@@ -138,13 +157,23 @@ class Feed:
         return self.links.atom
 
 
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """Where a copy of a story would have had its own page: it sends readers to the story's page."""
+
+    path: str
+    target: str  # the story's page
+
+
 @dataclass(frozen=True)
 class SiteIndex:
-    entries: tuple[Entry, ...]  # listed articles, newest first
+    entries: tuple[Entry, ...]  # listed stories, newest first, one per story
     standalone: tuple[Entry, ...]  # standalone pages such as About: not listed, not in feeds
     topics: tuple[TopicListing, ...]
     months: tuple[Month, ...]  # newest first
     feeds: tuple[Feed, ...]  # the site's, then each topic's
+    redirects: tuple[Redirect, ...] = ()  # other copies' pages, by path
+    stories: tuple[Story, ...] = ()  # every story with more than one copy, for reports
 
     @cached_property
     def newest(self) -> datetime | None:
@@ -176,13 +205,43 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     visible = newest_first(a for a in articles if drafts or not a.draft)
     topic_for = _topic_resolver(taxonomy, diagnostics)
     listed = [a for a in visible if a.kind == "article"]
-    entries = _place_articles(config, listed, topic_for, diagnostics)
+    placed = _place_articles(config, listed, topic_for, diagnostics)
+    entries, redirects, stories = _one_entry_per_story(placed, diagnostics)
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
     topics = _topic_listings(entries)
     return SiteIndex(
         entries=entries, standalone=pages, topics=topics, months=_months(entries),
-        feeds=_feeds(config, entries, topics),
+        feeds=_feeds(config, entries, topics), redirects=redirects, stories=stories,
     )
+
+
+def _one_entry_per_story(placed: tuple[Entry, ...], diagnostics: Diagnostics):
+    """Every copy of a story keeps the path it would have alone, so no address ever breaks. The story
+    is listed once, showing its lead copy at its first copy's address (which a later copy joining
+    never moves, just as it never moves the feed id); the other copies' addresses redirect there."""
+    stories = [story for story in cluster_stories(entry.article for entry in placed) if len(story.members) > 1]
+    if not stories:
+        return placed, (), ()
+    by_article = {id(entry.article): entry for entry in placed}
+    listed, redirects = {}, []
+    for story in stories:
+        first, lead = by_article[id(story.members[0])], by_article[id(story.lead)]
+        listed[id(story.members[0])] = replace(lead, path=first.path, key=story.key, also=tuple(
+            Coverage(other.title, _outlet(other), other.source_url, other.date) for other in story.others))
+        for member in story.members[1:]:
+            redirects.append(Redirect(by_article[id(member)].path, first.path))
+            listed[id(member)] = None
+        diagnostics.info(story.lead.source, f"one story with {len(story.members)} copies ({story.reason}); "
+                                            f"also {', '.join(other.source for other in story.others)}")
+    entries = (listed.get(id(entry.article), entry) for entry in placed)
+    return (tuple(entry for entry in entries if entry is not None), tuple(sorted(redirects, key=lambda r: r.path)),
+            tuple(stories))
+
+
+def _outlet(article: Article) -> str:
+    if article.provider:
+        return article.provider.name
+    return urlsplit(article.source_url).hostname or "" if article.source_url else ""
 
 
 # What decides where an article is listed (model.placement): edits that change none of these (an
@@ -200,7 +259,7 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
     What build_index would return for the edited articles, without re-deriving 10,000 paths: every
     list keeps its order and every path stays; lists that hold no edited article are kept as they
     are, so their pages still compare equal by identity."""
-    swap = {id(entry): Entry(edited[id(entry.article)], entry.path, entry.topics)
+    swap = {id(entry): replace(entry, article=edited[id(entry.article)])
             for entry in index.entries + index.standalone if id(entry.article) in edited}
 
     def swapped(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
@@ -212,8 +271,8 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
         return tuple(item if (entries := swapped(item.entries)) is item.entries else replace(item, entries=entries)
                      for item in items)
 
-    return SiteIndex(entries=swapped(index.entries), standalone=swapped(index.standalone), topics=rebuilt(index.topics),
-                     months=rebuilt(index.months), feeds=rebuilt(index.feeds))
+    return replace(index, entries=swapped(index.entries), standalone=swapped(index.standalone),
+                   topics=rebuilt(index.topics), months=rebuilt(index.months), feeds=rebuilt(index.feeds))
 
 
 def _topic_resolver(taxonomy: tuple[Topic, ...], diagnostics: Diagnostics):

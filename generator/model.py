@@ -64,12 +64,12 @@ class Article:
     body_html: str = content("")  # already sanitised
     blocks: tuple[Block, ...] = content(())
     topics: tuple[str, ...] = placement(())
-    provider: Provider | None = content(None)
+    provider: Provider | None = placement(None)  # names the outlet in a story's coverage list
     image: Image | None = content(None)
     related: tuple[Related, ...] = content(())
-    source_url: str | None = content(None)
+    source_url: str | None = placement(None)  # copies of one story share it
     media_type: str = content("article")
-    quality: int | None = content(None)
+    quality: int | None = placement(None)  # the best copy leads its story
     heat: int | None = content(None)
     featured_html: str = content("")  # already sanitised
     draft: bool = placement(False)

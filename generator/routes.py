@@ -67,6 +67,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         archive(index),  # /archive/
         *month_pages(index, reuse),  # /YYYY/MM/
         *article_pages(index, reuse),  # /YYYY/MM/<slug>/
+        *redirect_pages(index),  # /YYYY/MM/<slug>/ of a story's other copies
         *standalone_pages(index, reuse),  # /about/, ...
         not_found(),  # /404.html
     ]
@@ -121,6 +122,11 @@ def month_pages(index: SiteIndex, reuse) -> list[Output]:
 def article_pages(index: SiteIndex, reuse) -> list[Output]:
     return [reuse(e, lambda e=e: Output(e.path + "index.html", "article.html", {"entry": e}, e.article.updated))
             for e in index.entries]
+
+
+def redirect_pages(index: SiteIndex) -> list[Output]:
+    """Not listed anywhere, not in the sitemap: they only keep a copy's address working."""
+    return [Output(r.path + "index.html", "redirect.html", {"redirect": r}) for r in index.redirects]
 
 
 def standalone_pages(index: SiteIndex, reuse) -> list[Output]:

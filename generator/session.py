@@ -81,7 +81,7 @@ class PreviewSession:
         if edited is None:
             local = Diagnostics()
             index = build_index(self.config, articles, self._taxonomy, local, self.drafts)
-            self._indexed = Indexed(articles, index, tuple(local.items))
+            self._indexed = Indexed(articles, index, tuple(local.reported))
         else:
             index = update_index(self._indexed.index, edited) if edited else self._indexed.index
             self._indexed = Indexed(articles, index, self._indexed.diagnostics)

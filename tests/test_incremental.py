@@ -25,7 +25,8 @@ words = st.text(alphabet="abcdefgh ÉZ-'", min_size=1, max_size=24).map(str.stri
 dates = st.datetimes(min_value=__import__("datetime").datetime(2019, 12, 25),
                      max_value=__import__("datetime").datetime(2027, 1, 5)).map(lambda d: d.isoformat() + "Z")
 topics = st.lists(st.sampled_from(["AI", "AI Ethics", "AI in Healthcare", "Brand New Topic"]), max_size=3)
-urls = st.sampled_from(["https://example.org/a", "https://example.org/b/", "javascript:alert(1)", ""])
+urls = st.sampled_from(["https://example.org/a", "https://example.org/b/", "javascript:alert(1)", "",
+                       "https://qz.com/1905712/when-ai-in-healthcare-goes-wrong-who-is-responsible-2/"])  # joins a story
 # Every field a document can carry, with values that move it (dates, topics, titles that collide) or not.
 FIELDS = {
     "title": st.one_of(words, st.just("When AI in healthcare goes wrong, who is responsible?")),

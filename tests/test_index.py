@@ -6,7 +6,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.index import build_index
 from generator.routes import Reuse, paginate, site_outputs
-from generator.model import Article, Topic
+from generator.model import Article, Provider, Topic
 
 UTC = timezone.utc
 
@@ -40,7 +40,8 @@ def test_colliding_slugs_are_resolved_deterministically_with_a_warning():
 
 def test_each_article_gets_its_own_path_even_if_two_share_a_key():
     days = (3, 1, 2)
-    stories = [article("story", "Story", datetime(2026, 11, day, tzinfo=UTC), summary=f"day {day}") for day in days]
+    stories = [article("story", "Story", datetime(2026, 11, day, tzinfo=UTC), summary=f"day {day}", cluster=False)
+               for day in days]  # kept apart, or they would be one story
     for order in (stories, stories[::-1]):
         index, diagnostics, _ = index_of(order)
         paths = {e.article.summary: e.path for e in index.entries}
@@ -168,7 +169,8 @@ def test_any_change_to_a_placement_field_is_not_placed_alike():
     original = article("k1", slug="given")
     changes = {"key": "k2", "kind": "page", "draft": True, "source": "seeds/other.txt",
                "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",),
-               "alternate_urls": ("https://example.org/amp/",), "cluster": False, "story": "one-story"}
+               "alternate_urls": ("https://example.org/amp/",), "cluster": False, "story": "one-story",
+               "provider": Provider("Another outlet"), "source_url": "https://example.org/x", "quality": 50}
     for name in PLACEMENT:
         assert not placed_alike(original, replace(original, **{name: changes[name]})), name
 

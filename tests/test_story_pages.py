@@ -1,0 +1,86 @@
+"""Each story once, as readers and subscribers see the built corpus: one page, one listing entry, one
+feed entry; every other copy's address redirects to it; the build and `digest clusters` report it."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import feedparser
+import pytest
+
+from conftest import REPO, shared_dir
+from generator.build import build
+from generator.config import load_config
+from sitecheck import broken_links
+
+PR_NEWSWIRE = "2021/01/global-healthcare-artificial-intelligence-market-2020-2027-growing-incorporation"  # slugs stop at 80
+KARIUS = "2020/07/karius-named-to-forbes-ai-50-list-of-most-promising-artificial-intelligence"
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stories")
+    shutil.copytree(shared_dir("corpus") / "smartable-ai", root / "seeds")
+    (root / "site.yml").write_text("url: https://example.org\nbase_path: /digest/\nsources: [seeds]\n"
+                                   "feed_size: 1000\npage_size: 1000\n")
+    report = build(load_config(root / "site.yml", environ={}), output=root / "out", show_progress=False)
+    return root, report
+
+
+def test_a_story_told_twice_has_one_page_listing_all_its_outlets(corpus_site):
+    root, _ = corpus_site
+    page = (root / "out" / PR_NEWSWIRE / "index.html").read_text()
+    assert "Also covered by" in page
+    karius = (root / "out" / KARIUS / "index.html").read_text()
+    also = karius[karius.index("Also covered by"):karius.index("</section>", karius.index("Also covered by"))]
+    assert "WFMZ-TV" in also, "the copy that is not shown is listed with its outlet"
+
+
+def test_every_other_copy_redirects_to_the_story(corpus_site):
+    root, _ = corpus_site
+    copy = (root / "out" / (PR_NEWSWIRE + "-2") / "index.html").read_text()
+    assert f'rel="canonical" href="https://example.org/digest/{PR_NEWSWIRE}/"' in copy
+    assert f'http-equiv="refresh" content="0; url=/digest/{PR_NEWSWIRE}/"' in copy
+    sitemap = (root / "out" / "sitemap.xml").read_text()
+    assert PR_NEWSWIRE + "-2/" not in sitemap and PR_NEWSWIRE + "/" in sitemap
+    assert broken_links(root / "out", "/digest/") == []
+
+
+def test_listings_and_feeds_carry_each_story_once(corpus_site):
+    root, _ = corpus_site
+    home = (root / "out" / "index.html").read_text()
+    assert home.count('href="/digest/' + PR_NEWSWIRE + '/"') == 1
+    assert PR_NEWSWIRE + "-2/" not in home
+    feed = feedparser.parse((root / "out" / "feed.xml").read_bytes())
+    titles = [entry.title for entry in feed.entries]
+    assert titles.count("Global Healthcare Artificial Intelligence Market, 2020-2027 - Growing Incorporation "
+                        "of AI in Clinical Trials to Accelerate New Drug Launches") == 1
+    assert len(set(entry.id for entry in feed.entries)) == len(feed.entries)
+
+
+def test_the_story_keeps_the_id_of_its_first_copy_when_a_later_one_joins(corpus_site, tmp_path):
+    root, _ = corpus_site
+    site = tmp_path / "site"
+    shutil.copytree(root / "seeds", site / "seeds")
+    shutil.copy2(root / "site.yml", site / "site.yml")
+    later = site / "seeds" / "2021-01-20-global-healthcare-artificial-intelligence-market-2020-2027-growing-incorporation-of-ai-in-clinical-trials-to-accelerate-new-drug-launches.md"
+    kept = later.read_text()
+    later.unlink()
+    build(load_config(site / "site.yml", environ={}), output=site / "before", show_progress=False)
+    later.write_text(kept)
+    build(load_config(site / "site.yml", environ={}), output=site / "after", show_progress=False)
+    ids = [{e.id for e in feedparser.parse((site / name / "feed.xml").read_bytes()).entries} for name in ("before", "after")]
+    assert ids[0] == ids[1], "the copy joined the story: nothing new is announced"
+
+
+def test_the_build_reports_each_merge_and_clusters_lists_them(corpus_site):
+    root, report = corpus_site
+    infos = [d for d in report.diagnostics.reported if d.severity == "info" and d.message.startswith("one story")]
+    assert len(infos) == 2 and all("smartable-ai" not in d.path for d in infos)
+    result = subprocess.run([sys.executable, "-m", "generator", "clusters"], cwd=root, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "seeds/2021-01-19-global-healthcare" in result.stdout and "seeds/2021-01-20-global-healthcare" in result.stdout
+    assert "same URL" in result.stdout
+    assert re.search(r"^2 stories told by more than one document", result.stdout, re.M)
