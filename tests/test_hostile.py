@@ -380,7 +380,7 @@ REFUSED = {"seeds/more": "links outside its source folder", "seeds/notes.txt": "
 def test_nothing_is_read_through_a_link_leading_out_of_its_source_folder(tmp_path):
     config = links_site(tmp_path)
     report = build(config, output=config.root / "out", show_progress=False)
-    found = [(d.path, d.severity, d.message) for d in report.diagnostics.reported if "slug" not in d.message]
+    found = [(d.path, d.severity, d.message) for d in report.diagnostics.items if "slug" not in d.message]
     assert sorted(path for path, _, _ in found) == sorted(REFUSED), found
     assert all(severity == "warning" and REFUSED[path] in message for path, severity, message in found), found
     pages = "".join(p.read_text() for p in (config.root / "out").rglob("*.html"))
