@@ -42,6 +42,14 @@ def whole_number(value) -> int:
     return value
 
 
+def optional_count(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"must be a whole number of at least 0, or left out, got {value!r}")
+    return value
+
+
 def url(value) -> str:
     parts = urlsplit(text(value))
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
@@ -107,6 +115,9 @@ class SiteConfig:
     timezone: str = option("UTC", timezone, "IANA zone; months are grouped and dates shown in it")
     page_size: int = option(20, whole_number, "stories per listing page")
     feed_size: int = option(50, whole_number, "entries per feed")
+    edition_size: int = option(10, whole_number, "top stories in each weekly edition")
+    minimum_heat: int | None = option(None, optional_count, "a news item with a lower `heat` is left out of "
+                                      "editions' top stories (items without `heat` are kept)", shown_default="none")
     theme: str = option("default", inside_site, "folder under `themes/`")
     author: str = option("", text, "the feed-level author Atom requires", shown_default="the title")
     id_authority: str = option("digest.invalid,2026", tag_authority,

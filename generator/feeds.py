@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Callable
 
 from feedgen.entry import FeedEntry
@@ -14,7 +14,7 @@ from feedgen.feed import FeedGenerator
 
 from generator import __version__
 from generator.config import SiteConfig
-from generator.index import Entry, Feed, tag_uri
+from generator.index import Edition, Entry, Feed, tag_uri
 from generator.urls import Urls
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -52,6 +52,19 @@ def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable
         author=article.provider.name if article.provider else config.feed_author, summary=article.summary,
         source_url=article.source_url, image_url=article.image.url if article.image else None,
         categories=tuple(Category(topic.slug, topic.name) for topic in entry.topics),
+    )
+
+
+def edition_item(edition: Edition, config: SiteConfig, urls: Urls, content_html: str) -> FeedItem:
+    """A completed week. Its id is minted from the week alone, so a story joining it late changes
+    its `updated`, never its id; it is published when the week ends, in the site's time zone."""
+    ended = datetime.combine(edition.sunday + timedelta(days=1), time(), config.tz)
+    return FeedItem(
+        id=tag_uri(config, f"edition/{edition.year:04d}-W{edition.week:02d}"), url=urls.absolute(edition.path),
+        title=f"{edition.label}: top stories", content_html=content_html, published=ended,
+        updated=max([ended, *(entry.article.updated for entry in edition.entries)]), author=config.feed_author,
+        summary=f"The week's {len(edition.top)} top stories in {config.title}.", source_url=None,
+        image_url=None, categories=(),
     )
 
 

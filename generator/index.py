@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
@@ -122,10 +122,18 @@ class Month:
     @property
     def groups(self) -> tuple[tuple[Topic, tuple[Entry, ...]], ...]:
         """Entries grouped by their first topic, in topic display order."""
-        grouped: dict[Topic, list[Entry]] = defaultdict(list)
-        for entry in self.entries:
-            grouped[entry.primary_topic].append(entry)
-        return tuple((topic, tuple(grouped[topic])) for topic in sorted(grouped, key=lambda t: (t.order, t.name)))
+        return _grouped_by_topic(self.entries)
+
+
+def _grouped_by_topic(entries) -> tuple[tuple[Topic, tuple[Entry, ...]], ...]:
+    grouped: dict[Topic, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        grouped[entry.primary_topic].append(entry)
+    return tuple((topic, tuple(grouped[topic])) for topic in sorted(grouped, key=lambda t: (t.order, t.name)))
+
+
+def _newest_key(entry: Entry):
+    return (-entry.article.date.timestamp(), entry.article.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +166,81 @@ class Feed:
 
 
 @dataclass(frozen=True, slots=True)
+class EditionCount:
+    """What the editions overview shows of one week."""
+
+    year: int  # ISO year and week, in the site's time zone
+    week: int
+    count: int
+
+    @property
+    def path(self) -> str:
+        return f"editions/{self.year:04d}-W{self.week:02d}/"
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def label(self) -> str:
+        return f"Week {self.week}, {self.year}"
+
+
+def story_score(entry: Entry) -> float:
+    """How high a story ranks in its week: its heat (0-100), half its quality (0-100), 20 for each
+    other outlet that covered it, and 100 when an editor marks a post `featured: true`."""
+    article = entry.article
+    return (article.heat or 0) + (article.quality or 0) / 2 + 20 * len(entry.also) + 100 * article.featured
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One ISO week's stories, best first: the first `size` that reach `minimum_heat` lead it."""
+
+    year: int
+    week: int
+    entries: tuple[Entry, ...]  # by story_score, then newest, then key
+    size: int
+    minimum_heat: int | None
+
+    @property
+    def summary(self) -> EditionCount:
+        return EditionCount(self.year, self.week, len(self.entries))
+
+    @property
+    def path(self) -> str:
+        return self.summary.path
+
+    @property
+    def label(self) -> str:
+        return self.summary.label
+
+    @property
+    def monday(self) -> date:
+        return self.summary.monday
+
+    @property
+    def sunday(self) -> date:
+        return self.summary.sunday
+
+    @property
+    def top(self) -> tuple[Entry, ...]:
+        floor = self.minimum_heat
+        eligible = [e for e in self.entries if floor is None or e.article.heat is None or e.article.heat >= floor]
+        return tuple(eligible[: self.size])
+
+    @property
+    def rest(self) -> tuple[tuple[Topic, tuple[Entry, ...]], ...]:
+        """The week's other stories, grouped by their first topic in topic display order."""
+        top = {id(entry) for entry in self.top}
+        return _grouped_by_topic(sorted((e for e in self.entries if id(e) not in top), key=_newest_key))
+
+
+@dataclass(frozen=True, slots=True)
 class Redirect:
     """Where a copy of a story would have had its own page: it sends readers to the story's page."""
 
@@ -174,6 +257,20 @@ class SiteIndex:
     feeds: tuple[Feed, ...]  # the site's, then each topic's
     redirects: tuple[Redirect, ...] = ()  # other copies' pages, by path
     stories: tuple[Story, ...] = ()  # every story with more than one copy, for reports
+    editions: tuple[Edition, ...] = ()  # newest week first; the first is the week still running
+
+    @property
+    def completed_editions(self) -> tuple[Edition, ...]:
+        """Every week but the newest: a later story shows that its week is over."""
+        return self.editions[1:]
+
+    @property
+    def leading_edition(self) -> Edition | None:
+        """What the home page leads with: the newest week, or early in a week (fewer than three
+        stories yet) the last complete one."""
+        if len(self.editions) > 1 and len(self.editions[0].entries) < min(3, self.editions[0].size):
+            return self.editions[1]
+        return self.editions[0] if self.editions else None
 
     @cached_property
     def newest(self) -> datetime | None:
@@ -212,6 +309,7 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     return SiteIndex(
         entries=entries, standalone=pages, topics=topics, months=_months(entries),
         feeds=_feeds(config, entries, topics), redirects=redirects, stories=stories,
+        editions=_editions(config, entries),
     )
 
 
@@ -272,7 +370,8 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
                      for item in items)
 
     return replace(index, entries=swapped(index.entries), standalone=swapped(index.standalone),
-                   topics=rebuilt(index.topics), months=rebuilt(index.months), feeds=rebuilt(index.feeds))
+                   topics=rebuilt(index.topics), months=rebuilt(index.months), feeds=rebuilt(index.feeds),
+                   editions=rebuilt(index.editions))
 
 
 def _topic_resolver(taxonomy: tuple[Topic, ...], diagnostics: Diagnostics):
@@ -376,6 +475,22 @@ def _months(entries: tuple[Entry, ...]) -> tuple[Month, ...]:
     for entry in entries:
         grouped[entry.path[:8]].append(entry)  # "YYYY/MM/": _place_articles put it there in local time
     return tuple(Month(int(month[:4]), int(month[5:7]), tuple(grouped[month])) for month in sorted(grouped, reverse=True))
+
+
+def _editions(config: SiteConfig, entries: tuple[Entry, ...]) -> tuple[Edition, ...]:
+    weeks: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        weeks[_iso_week(entry.article.date, config.tz)].append(entry)
+    return tuple(
+        Edition(year, week, tuple(sorted(weeks[year, week], key=lambda e: (-story_score(e), *_newest_key(e)))),
+                config.edition_size, config.minimum_heat)
+        for year, week in sorted(weeks, reverse=True))
+
+
+@lru_cache(maxsize=1 << 18)
+def _iso_week(moment: datetime, tz) -> tuple[int, int]:
+    year, week, _ = moment.astimezone(tz).isocalendar()
+    return year, week
 
 
 def tag_uri(config: SiteConfig, specific: str) -> str:

@@ -70,7 +70,8 @@ class Article:
     source_url: str | None = placement(None)  # copies of one story share it
     media_type: str = content("article")
     quality: int | None = placement(None)  # the best copy leads its story
-    heat: int | None = content(None)
+    heat: int | None = placement(None)  # ranks the story in its weekly edition
+    featured: bool = placement(False)  # an editor's pick: ranks a post without heat or quality
     featured_html: str = content("")  # already sanitised
     draft: bool = placement(False)
     slug: str = placement("")  # the writer's explicit slug, if any

@@ -4,6 +4,8 @@ theme, and a site may override any one of them."""
 from __future__ import annotations
 
 import json
+
+import css_inline
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, St
 
 from generator import __version__
 from generator.config import SiteConfig
-from generator.feeds import feed_item, render_atom_feed, render_json_feed
+from generator.feeds import edition_item, feed_item, render_atom_feed, render_json_feed
 from generator.index import Entry, SiteIndex, path_of
 from generator.routes import Output
 from generator.urls import Urls
@@ -93,7 +95,8 @@ class Renderer:
         self.env = make_environment(config, urls)
         self.env.globals.update(nav_pages=(), preview_drafts=drafts)
         self._writers = {"template": self._template, "atom": self._atom, "json_feed": self._json_feed,
-                         "bytes": lambda output: output.context["bytes"]}
+                         "bytes": lambda output: output.context["bytes"], "email": self._email,
+                         "editions_atom": self._editions_atom, "editions_json": self._editions_json}
 
     def use(self, index: SiteIndex) -> None:
         """Every page's navigation links the standalone pages."""
@@ -112,6 +115,22 @@ class Renderer:
     def _json_feed(self, output: Output) -> bytes:
         feed = output.context["feed"]
         return render_json_feed(feed, self._feed_items(feed), self.config, self.urls)
+
+    def _email(self, output: Output) -> bytes:
+        """The template's <style> rules moved into style attributes, as mail clients need them."""
+        html = self.env.get_template(output.template).render(output.context, page_path=output.url_path)
+        return css_inline.inline(html, keep_style_tags=False, load_remote_stylesheets=False).encode()
+
+    def _editions_atom(self, output: Output) -> bytes:
+        return render_atom_feed(output.context["feed"], self._edition_items(output), self.config, self.urls)
+
+    def _editions_json(self, output: Output) -> bytes:
+        return render_json_feed(output.context["feed"], self._edition_items(output), self.config, self.urls)
+
+    def _edition_items(self, output: Output) -> list:
+        template = self.env.get_template(output.template)
+        return [edition_item(edition, self.config, self.urls, template.render(edition=edition))
+                for edition in output.context["editions"]]
 
     def _feed_items(self, feed) -> list:
         return [feed_item(entry, self.config, self.urls, self._feed_entry) for entry in feed.entries]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.config import SiteConfig
-from generator.index import Entry, FeedLinks, SiteIndex, feed_links, newest_update
+from generator.index import Entry, Feed, SiteIndex, feed_links, newest_update, tag_uri
 from generator.output import OutputError
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -69,11 +69,15 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *article_pages(index, reuse),  # /YYYY/MM/<slug>/
         *redirect_pages(index),  # /YYYY/MM/<slug>/ of a story's other copies
         *standalone_pages(index, reuse),  # /about/, ...
+        editions_overview(index),  # /editions/
+        *edition_pages(index, reuse),  # /editions/YYYY-Www/
         not_found(),  # /404.html
     ]
     return [
         *pages,
+        *edition_emails(index),  # /editions/YYYY-Www/email.html and email.txt
         *feeds(index),  # /feed.xml and /feed.json, and each topic's
+        *edition_feeds(config, index),  # /editions/feed.xml and feed.json: one entry per completed week
         *sitemaps(pages),  # /sitemap.xml (an index of sitemap-N.xml past 50,000 URLs)
         *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
     ]
@@ -90,8 +94,10 @@ def static_files(config: SiteConfig) -> list[StaticFile]:
 
 
 def home_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    """The first page leads with the current weekly edition's top stories."""
     return reuse(index.entries, lambda: [
-        Output(p.path + "index.html", "index.html", {"pagination": p, "feed": feed_links("")},
+        Output(p.path + "index.html", "index.html",
+               {"pagination": p, "feed": feed_links(""), "edition": index.leading_edition if p.number == 1 else None},
                newest_update(p.entries) or index.newest)
         for p in paginate(index.entries, config.page_size, "")])
 
@@ -132,6 +138,31 @@ def redirect_pages(index: SiteIndex) -> list[Output]:
 def standalone_pages(index: SiteIndex, reuse) -> list[Output]:
     return [reuse(e, lambda e=e: Output(e.path + "index.html", "page.html", {"entry": e}, e.article.updated))
             for e in index.standalone]
+
+
+def editions_overview(index: SiteIndex) -> Output:
+    return Output("editions/index.html", "editions.html",
+                  {"editions": tuple(e.summary for e in index.editions), "feed": feed_links("editions/")}, index.newest)
+
+
+def edition_pages(index: SiteIndex, reuse) -> list[Output]:
+    return [reuse(e, lambda e=e: Output(e.path + "index.html", "edition.html", {"edition": e},
+                                        newest_update(e.entries))) for e in index.editions]
+
+
+def edition_emails(index: SiteIndex) -> list[Output]:
+    """Each edition ready for a newsletter tool: styles inlined, every link absolute; and as plain text."""
+    return [output for e in index.editions for output in (
+        Output(e.path + "email.html", "edition_email.html", {"edition": e}, writer="email"),
+        Output(e.path + "email.txt", "edition_email.txt", {"edition": e}))]
+
+
+def edition_feeds(config: SiteConfig, index: SiteIndex) -> list[Output]:
+    """The week still running is on the site but not in this feed: a subscriber gets one entry a week."""
+    feed = Feed(tag_uri(config, "editions"), f"Weekly editions · {config.title}", "editions/", ())
+    context = {"feed": feed, "editions": index.completed_editions[: config.feed_size]}
+    return [Output(feed.links.atom, "edition_feed_entry.html", context, writer="editions_atom"),
+            Output(feed.links.json, "edition_feed_entry.html", context, writer="editions_json")]
 
 
 def not_found() -> Output:

@@ -94,7 +94,7 @@ def test_every_feed_parses_strictly_with_the_same_ids_on_every_build(site, tmp_p
 def test_every_page_is_well_formed_html_linking_its_feed(built):
     _, out, _ = built
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
-    for page in out.rglob("*.html"):
+    for page in (p for p in out.rglob("*.html") if p.name != "email.html"):  # mail: see test_editions.py
         document = parser.parse(page.read_bytes())
         feeds = document.findall(".//head/link[@type='application/atom+xml']")
         assert any(link.get("href") == "/digest/feed.xml" for link in feeds), page

@@ -170,7 +170,8 @@ def test_any_change_to_a_placement_field_is_not_placed_alike():
     changes = {"key": "k2", "kind": "page", "draft": True, "source": "seeds/other.txt",
                "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",),
                "alternate_urls": ("https://example.org/amp/",), "cluster": False, "story": "one-story",
-               "provider": Provider("Another outlet"), "source_url": "https://example.org/x", "quality": 50}
+               "provider": Provider("Another outlet"), "source_url": "https://example.org/x", "quality": 50,
+               "heat": 90, "featured": True}
     for name in PLACEMENT:
         assert not placed_alike(original, replace(original, **{name: changes[name]})), name
 

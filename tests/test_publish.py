@@ -27,7 +27,8 @@ ARTIFACTS = REPO / "test-artifacts"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ARTICLE = "2023/11/ethical-considerations-in-ai-driven-healthcare/"
 PAGES = {"home": "", "topics": "topics/", "topic": "topics/ai-ethics/", "archive": "archive/", "month": "2023/11/",
-         "article": ARTICLE, "about": "about/", "404": "no/such/page/"}
+         "article": ARTICLE, "about": "about/", "404": "no/such/page/", "editions": "editions/",
+         "edition": "editions/2023-W45/"}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,8 @@ def served(www):
 
 
 def html_pages(out: Path) -> list[Path]:
-    return sorted(out.rglob("*.html"))
+    """The site's web pages; an edition's email copy is mail, not a page (tests/test_editions.py)."""
+    return sorted(p for p in out.rglob("*.html") if p.name != "email.html")
 
 
 # ---- files a publisher and a crawler expect ------------------------------------------------------

@@ -33,7 +33,7 @@ MAX_RELATED = 10
 FIELDS_READ = frozenset({
     "id", "title", "excerpt", "summary", "publishedDateTime", "date", "updatedDateTime", "updated", "topics",
     "provider", "images", "related", "webUrl", "originalUrl", "link", "type", "quality", "heat", "published",
-    "draft", "slug", "featuredContent", "ampWebUrl", "cdnAmpWebUrl", "cluster", "story",
+    "draft", "slug", "featuredContent", "ampWebUrl", "cdnAmpWebUrl", "cluster", "story", "featured",
 })
 FIELDS_IGNORED = frozenset({"category", "secured"})
 OTHER_NAMES = {"tags": "topics", "categories": "topics", "description": "summary"}  # as other generators say
@@ -67,7 +67,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
         image=_image(fields, title), related=_related(fields),
         source_url=fields.url("webUrl", "originalUrl", "link"),
         media_type=fields.text("type") or "article",
-        quality=fields.integer("quality"), heat=fields.integer("heat"),
+        quality=fields.integer("quality"), heat=fields.integer("heat"), featured=fields.boolean("featured") is True,
         featured_html=sanitize_embed(featured, title) if isinstance(featured, str) else "",
         draft=fields.boolean("published") is False or fields.boolean("draft") is True,
         slug=fields.text("slug"),
