@@ -1,7 +1,9 @@
 """Dev server: the watcher filter, the debounce, the incremental plan, and errors that never kill it."""
 
 import asyncio
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,7 +17,7 @@ from tornado.websocket import websocket_connect
 
 from conftest import REPO, write
 from generator.session import PreviewSession
-from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, is_watched
+from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, insert_into, is_watched
 
 SEED_001 = "seeds/001_66d0eec8100579d4.txt"
 PAGE_001 = "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/index.html"
@@ -273,3 +275,61 @@ def test_a_source_folder_added_to_site_yml_is_watched_from_the_next_rebuild(site
         assert "wire/story.txt" in collect(watcher, {"wire/story.txt"})
     finally:
         watcher.stop()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    import urllib.request
+    from urllib.error import HTTPError
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def reload_on_connect(port: int, generation: str | None) -> bool:
+    """Whether the server tells a page that connects showing `generation` to reload at once."""
+    async def connect():
+        request = HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers={"Origin": f"http://127.0.0.1:{port}"})
+        connection = await websocket_connect(request)
+        hello = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
+        connection.write_message(json.dumps(hello))
+        assert json.loads(await connection.read_message())["command"] == "hello"
+        plugins = {"digest-preview": {"generation": generation, "version": "1"}} if generation else {}
+        connection.write_message(json.dumps({"command": "info", "plugins": plugins, "url": "http://x/"}))
+        try:
+            message = await asyncio.wait_for(connection.read_message(), 1)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            connection.close()
+        return json.loads(message)["command"] == "reload"
+
+    return asyncio.run(connect())
+
+
+def test_a_page_that_connects_showing_an_older_build_is_reloaded_at_once(server):
+    _, page = fetch(server.url)
+    shown = re.search(r'data-generation="([^"]+)"', page).group(1)
+    assert not reload_on_connect(server.port, shown), "a current page is left alone"
+    assert not reload_on_connect(server.port, None), "a page that does not say is left alone"
+    run, number = shown.rsplit(".", 1)
+    assert reload_on_connect(server.port, f"{run}.{int(number) - 1}")
+    assert reload_on_connect(server.port, f"00000000.{number}"), "a page from an earlier run of the server"
+
+
+@pytest.mark.parametrize("page, placed", [
+    (b"<!doctype html><html><head><title>t</title></head><body class='x'><p>text</p></body></html>", True),
+    (b"<HTML><HEAD></HEAD><BODY>upper case</BODY></HTML>", True),
+    (b"<!doctype html><title>t</title><p>a template that leaves out head and body</p>", False),
+])
+def test_every_page_gets_the_scripts_and_the_panel(page, placed):
+    import html5lib
+
+    tree = html5lib.parse(insert_into(page, b'<script src="/s.js"></script>', b"<aside id=panel></aside>"),
+                          namespaceHTMLElements=False)
+    assert [script.get("src") for script in tree.iter("script")] == ["/s.js"]
+    assert tree.find(".//aside").get("id") == "panel"
+    if placed:
+        assert tree.find("head/script") is not None and tree.find("body")[0].tag == "aside"

@@ -1,6 +1,9 @@
 """The dev server in a real browser: edits on disk show up by themselves, errors show and clear."""
 
+import time
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import browser  # noqa: F401  (fixture)
 from conftest import write
@@ -60,3 +63,23 @@ def test_a_new_seed_appears_on_the_home_page_and_its_url_dies_with_it(site, serv
     page.wait_for_function(CONNECTED, timeout=10_000)
     page.wait_for_selector("text=A story that did not exist", state="detached", timeout=10_000)
     assert page.request.get(article).status == 404
+
+
+def test_two_quick_saves_always_end_on_the_second_one(site, server, page):
+    """A formatter on save writes twice within 100 ms: whatever the timing, the page ends on the last save,
+    even when the second reload comes while the page is reconnecting after the first."""
+    open_live(page, server.url + ARTICLE)
+    seed = site / SEED
+    original = seed.read_text()
+    stale = []
+    for trial, gap in enumerate((0.05, 0.06, 0.07, 0.08, 0.09, 0.1)):
+        seed.write_text(original.replace("In all these cases", f"First save {trial}"))
+        time.sleep(gap)
+        seed.write_text(original.replace("In all these cases", f"Second save {trial}"))
+        try:
+            page.wait_for_function("text => document.body && document.body.innerText.includes(text)",
+                                   arg=f"Second save {trial}", timeout=5_000)
+        except PlaywrightTimeout:
+            stale.append(gap)
+        page.wait_for_function(CONNECTED, timeout=10_000)
+    assert stale == [], f"the page kept an older save after gaps of {stale} s"
