@@ -14,4 +14,30 @@
     return { generation: generation };
   };
   window.LiveReloadPluginDigestPreview = DigestPreview;
+
+  // A dismissed panel stays hidden across reloads until the list it showed changes.
+  var KEY = "digest-preview-dismissed";
+  var dismissed = null;
+  try {
+    dismissed = window.sessionStorage.getItem(KEY);
+  } catch (error) { /* storage disabled: the panel simply comes back on reload */ }
+  if (dismissed && window.CSS && CSS.escape) {
+    var style = document.createElement("style");
+    style.textContent = '#digest-preview-panel[data-key="' + CSS.escape(dismissed) + '"] { display: none; }';
+    document.head.appendChild(style);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var panel = document.getElementById("digest-preview-panel");
+    if (!panel) return;
+    if (panel.getAttribute("data-key") === dismissed) panel.hidden = true;
+    var button = panel.querySelector("[data-dismiss]");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      panel.hidden = true;
+      try {
+        window.sessionStorage.setItem(KEY, panel.getAttribute("data-key"));
+      } catch (error) { /* hidden for this page only */ }
+    });
+  });
 })();
