@@ -6,15 +6,24 @@ changes within 3 s of the last one (python-livereload#244) and watches the curre
 when given nothing. Here file-system notifications feed a debouncer, rebuilds run on the
 server's one thread (so a request that arrives mid-rebuild waits for it and never sees a
 half-built page), and the reload is sent after every rebuild.
+
+A reload sent while a page is loading or reconnecting would be lost, so every rebuild has a
+generation, each page served names the one it shows, and a page that connects with an older one
+is reloaded at once. Pages also carry a panel listing the build's warnings and errors. Both are
+added as pages are served, never written into the build.
 """
 
 from __future__ import annotations
 
 import errno
 import gc
+import hashlib
+import json
 import mimetypes
 import os
 import queue
+import re
+import secrets
 import shutil
 import signal
 import tempfile
@@ -27,10 +36,10 @@ import click
 import watchfiles
 from jinja2 import Environment, FileSystemLoader, TemplateError
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
-from livereload.server import LiveScriptInjector
 from tornado import ioloop, web
 
 from generator.config import BUNDLED_THEMES, ConfigError, SiteConfig, load_config
+from generator.diagnostics import Diagnostic
 from generator.output import OutputError, contained, sync_site
 from generator.render import describe_template_error
 from generator.routes import static_files
@@ -40,6 +49,8 @@ from generator.walk import is_ignored_name
 POLL_SECONDS = 0.01
 WATCH_STEP_MS = 10  # watchfiles groups events until this long passes without one
 SETTLE_SECONDS = 0.005  # quiet time that ends a burst of changes, after watchfiles' own grouping
+DEV_THEME = BUNDLED_THEMES / "default"  # the preview's own pages and files, apart from the site's theme
+PANEL_LIMIT = 100  # problems listed in the page; the terminal prints them all
 
 
 def is_watched(relative: Path) -> bool:
@@ -133,10 +144,11 @@ class Debouncer:
 
 @dataclass
 class Outcome:
-    ok: bool
+    ok: bool  # the site was built, documents with errors left out; False when the whole build stopped
     written: list[str]
     rendered: int
-    errors: list[str]
+    errors: list[str]  # what stopped the build
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 class PreviewSite:
@@ -151,8 +163,17 @@ class PreviewSite:
         self.base_path = "/"
         self.moved: dict[str, str] = {}  # old page path -> new one, after a retitle changed a slug
         self._paths: dict[str, str] = {}  # article key -> page path in the last build
+        self.diagnostics: tuple[Diagnostic, ...] = ()  # what the last complete build reported
+        self.panel = b""  # the diagnostics panel put into every page, or nothing
+        self._run, self._builds = secrets.token_hex(4), 0  # a restarted server never repeats a generation
+
+    @property
+    def generation(self) -> str:
+        """Names what the preview folder holds; changes with every rebuild."""
+        return f"{self._run}.{self._builds}"
 
     def rebuild(self, changed: set[str]) -> Outcome:
+        self._builds += 1
         try:
             if self.session is None or any(p.endswith(self.config_path.name) for p in changed):
                 self._load_config()
@@ -161,9 +182,9 @@ class PreviewSite:
             current = {**result.files, **{file.path: file.source.read_bytes() for file in static_files(self.config)}}
             written = sync_site(current, self.folder, self.written)
             self.written = current
-            errors = [str(d) for d in result.diagnostics.errors]
-            self.error_page = render_error_page(errors) if errors else None
-            return Outcome(not errors, written, len(result.rendered), errors)
+            self.error_page = None  # a document with errors is left out, as `digest build` leaves it out
+            self._report(tuple(result.diagnostics.reported))
+            return Outcome(True, written, len(result.rendered), [], self.diagnostics)
         except (ConfigError, OutputError) as error:
             return self._failed(str(error))
         except TemplateError as error:
@@ -196,7 +217,19 @@ class PreviewSite:
     def _failed(self, message: str) -> Outcome:
         self.session = None  # start afresh once the cause is fixed
         self.error_page = render_error_page(message.splitlines())
+        self._report(())
         return Outcome(False, [], 0, message.splitlines())
+
+    def _report(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = diagnostics
+        self.panel = render_panel([d for d in diagnostics if d.severity != "info"])
+
+    def decorate(self, page: bytes, reload_port: int) -> bytes:
+        """A served page with the preview's scripts and style in its head and the panel opening its body."""
+        head = (f'<link rel="stylesheet" href="/__digest/preview.css">'
+                f'<script src="/__digest/preview.js" data-generation="{self.generation}"></script>'
+                f'<script src="/livereload.js?port={reload_port}"></script>').encode()
+        return insert_into(page, head, self.panel)
 
 
 @dataclass(frozen=True)
@@ -210,15 +243,71 @@ class PublishedSite:
     moved: dict = field(default_factory=dict)
 
 
+def dev_template(name: str):
+    """From the bundled theme, apart from the site's templates, which may be what is broken."""
+    return Environment(loader=FileSystemLoader(DEV_THEME / "templates"), autoescape=True).get_template(name)
+
+
 def render_error_page(errors: list[str]) -> bytes:
-    """Rendered from the bundled theme, apart from the site's templates, which may be what is broken."""
-    env = Environment(loader=FileSystemLoader(BUNDLED_THEMES / "default" / "templates"), autoescape=True)
-    return env.get_template("dev_error.html").render(errors=errors).encode()
+    return dev_template("dev_error.html").render(errors=errors).encode()
+
+
+@dataclass(frozen=True)
+class PanelItem:
+    severity: str
+    where: str
+    message: str
+
+
+def render_panel(problems: list[Diagnostic]) -> bytes:
+    """The warnings and errors, errors first; nothing when there are none. The key changes with the
+    list, so a dismissed panel comes back when something new is reported."""
+    if not problems:
+        return b""
+    ordered = sorted(problems, key=lambda d: d.severity != "error")
+    items = [PanelItem(d.severity, location(d), d.message) for d in ordered[:PANEL_LIMIT]]
+    key = hashlib.sha256("\n".join(map(str, ordered)).encode()).hexdigest()[:16]
+    return dev_template("dev_panel.html").render(items=items, more=len(problems) - len(items),
+                                                 summary=tally(problems), key=key).encode()
+
+
+def tally(diagnostics) -> str:
+    """"1 error and 2 warnings"; "" when there are neither."""
+    counts = [(sum(d.severity == severity for d in diagnostics), severity) for severity in ("error", "warning")]
+    return " and ".join(f"{n} {severity}{'s' * (n != 1)}" for n, severity in counts if n)
+
+
+def location(diagnostic: Diagnostic) -> str:
+    """file:line:column, as the terminal shows it."""
+    where = diagnostic.path if diagnostic.path.isprintable() else repr(diagnostic.path)
+    if diagnostic.line is not None:
+        where += f":{diagnostic.line}"
+        if diagnostic.column is not None:
+            where += f":{diagnostic.column}"
+    return where
+
+
+HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+BODY_START = re.compile(rb"<body(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+def insert_into(page: bytes, head: bytes, body: bytes) -> bytes:
+    """`head` before </head> and `body` after <body>; where a page lacks them (a template may leave
+    them out), before the body, or at the end, so the page still reloads."""
+    opening = BODY_START.search(page)
+    if opening:
+        page = page[:opening.end()] + body + page[opening.end():]
+    else:
+        page += body
+    closing = HEAD_END.search(page) or BODY_START.search(page)
+    if closing:
+        return page[:closing.start()] + head + page[closing.start():]
+    return page + head
 
 
 class PreviewHandler(web.RequestHandler):
-    def initialize(self, site: PreviewSite | PublishedSite):
-        self.site = site
+    def initialize(self, site: PreviewSite | PublishedSite, reload_port: int | None = None):
+        self.site, self.reload_port = site, reload_port
 
     def set_default_headers(self):
         self.set_header("Cache-Control", "no-store")
@@ -252,18 +341,45 @@ class PreviewHandler(web.RequestHandler):
         self._send(404, page.read_bytes() if page.is_file() else b"Not found", "text/html; charset=utf-8")
 
     def _send(self, status: int, body: bytes, content_type: str):
+        if self.reload_port is not None and content_type.startswith("text/html"):
+            body = self.site.decorate(body, self.reload_port)
         self.set_status(status)
         self.set_header("Content-Type", content_type)
         self.finish(body)
 
 
-class OriginCheckedReload(LiveReloadHandler):
-    """livereload's socket accepts any origin; only pages this server served may connect."""
+class ReloadSocket(LiveReloadHandler):
+    """livereload's socket, open only to pages this server served, and reloading at once a page that
+    connects showing an older build than the current one: the reload sent after that build came
+    while the page was loading or reconnecting, when no socket of it was there to receive it."""
 
     allowed_origins: set[str] = set()
 
+    def initialize(self, site: PreviewSite):
+        self.site = site
+
     def check_origin(self, origin: str) -> bool:
         return origin in self.allowed_origins
+
+    def on_message(self, message):
+        super().on_message(message)  # registers the page for reloads on its "info" message
+        if self in LiveReloadHandler.waiters and shown_generation(message) not in (None, self.site.generation):
+            self.send_message({"command": "reload", "path": "*", "liveCSS": True, "liveImg": True})
+
+
+def shown_generation(message: str) -> str | None:
+    """The generation an "info" message says its page shows (preview.js sends it), if it says one."""
+    try:
+        data = json.loads(message)
+        generation = data["plugins"]["digest-preview"]["generation"] if data.get("command") == "info" else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return generation if isinstance(generation, str) else None
+
+
+class PreviewAsset(web.StaticFileHandler):
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", "no-store")
 
 
 def allowed_origins(host: str, port: int) -> set[str]:
@@ -272,13 +388,10 @@ def allowed_origins(host: str, port: int) -> set[str]:
 
 
 def make_app(site: PreviewSite, port: int) -> web.Application:
-    class ScriptInjector(LiveScriptInjector):
-        script = f'<script src="/livereload.js?port={port}"></script>'.encode()
-
     return web.Application(
-        [(r"/livereload", OriginCheckedReload), (r"/livereload.js", LiveReloadJSHandler),
-         (r"/(.*)", PreviewHandler, {"site": site})],
-        transforms=[ScriptInjector],
+        [(r"/livereload", ReloadSocket, {"site": site}), (r"/livereload.js", LiveReloadJSHandler),
+         (r"/__digest/(preview\.js|preview\.css)", PreviewAsset, {"path": str(DEV_THEME / "preview")}),
+         (r"/(.*)", PreviewHandler, {"site": site, "reload_port": port})],
         log_function=lambda handler: None,  # one line per rebuild is what the writer reads, not per request
     )
 
@@ -315,6 +428,7 @@ class RebuildLoop:
         self.site, self.watcher, self.echo = site, watcher, echo
         self.debouncer = debouncer or Debouncer()
         self.shown_errors: list[str] = []
+        self.shown_diagnostics: set[str] = set()
 
     def tick(self) -> None:
         now = time.monotonic()
@@ -330,10 +444,12 @@ class RebuildLoop:
             self.watcher.watch_names(set(watched_names(self.site.config, self.site.config_path.name)))
         elapsed = 1000 * (time.perf_counter() - started)
         self.show_errors(outcome.errors)
+        if outcome.ok:
+            self.show_diagnostics(outcome.diagnostics)
         clock = time.strftime("%H:%M:%S")
         if outcome.ok:
             self.echo(f"{clock} {describe(changed)}: {len(outcome.written)} files written "
-                      f"({outcome.rendered} rendered) in {elapsed:.0f} ms")
+                      f"({outcome.rendered} rendered) in {elapsed:.0f} ms{problems(outcome.diagnostics)}")
         else:
             self.echo(f"{clock} {describe(changed)}: build has errors; the browser shows them until they are fixed")
         reload_browsers(self.watcher, changed)
@@ -346,6 +462,20 @@ class RebuildLoop:
             for error in errors:
                 self.echo(error, err=True)
         self.shown_errors = errors
+
+    def show_diagnostics(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        """Those not reported by the last complete build: each once, however many rebuilds report it."""
+        shown = set()
+        for line in map(str, diagnostics):
+            if line not in self.shown_diagnostics and line not in shown:
+                self.echo(line, err=True)
+            shown.add(line)
+        self.shown_diagnostics = shown
+
+
+def problems(diagnostics: tuple[Diagnostic, ...]) -> str:
+    counted = tally(diagnostics)
+    return f"; {counted}, listed in the page" if counted else ""
 
 
 def listen(app: web.Application, host: str, port: int) -> None:
@@ -389,7 +519,7 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
     except click.ClickException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    OriginCheckedReload.allowed_origins = allowed_origins(host, port)
+    ReloadSocket.allowed_origins = allowed_origins(host, port)
     watcher = Watcher(root, watched_names(SiteConfig(root=root), config_path.name),
                       ignored=[root / "output", root / ".cache", folder]).start()
     loop = RebuildLoop(site, watcher)

@@ -1,7 +1,9 @@
 """Dev server: the watcher filter, the debounce, the incremental plan, and errors that never kill it."""
 
 import asyncio
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,9 +15,11 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from conftest import REPO, write
+from conftest import REPO, RunningServer, write
+from generator.build import build
+from generator.config import load_config
 from generator.session import PreviewSession
-from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, is_watched
+from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, insert_into, is_watched
 
 SEED_001 = "seeds/001_66d0eec8100579d4.txt"
 PAGE_001 = "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/index.html"
@@ -171,19 +175,35 @@ def preview(site, tmp_path):
     return loop, messages
 
 
-def test_broken_yaml_shows_an_error_page_once_then_recovers(site, tmp_path):
+def test_a_broken_document_is_left_out_and_listed_while_the_rest_builds(site, tmp_path):
     loop, messages = preview(site, tmp_path)
     assert loop.rebuild(set()).ok
     bad = write(site / "seeds" / "bad.txt", "---\ntitle: [oops\n---\n")
     for _ in range(2):
         outcome = loop.rebuild({"seeds/bad.txt"})
-    assert not outcome.ok
-    page = loop.site.error_page.decode()
-    assert "seeds/bad.txt:3:1" in page and "YAML" in page
+    assert outcome.ok and loop.site.error_page is None, "one document's error does not stop the preview"
+    assert (tmp_path / "preview" / PAGE_001).is_file()
+    assert "seeds/bad.txt:3:1" in loop.site.panel.decode()
     assert sum("seeds/bad.txt:3:1" in m for m in messages) == 1, "the terminal shows the error once"
     bad.unlink()
-    assert loop.rebuild({"seeds/bad.txt"}).ok and loop.site.error_page is None
-    assert (tmp_path / "preview" / PAGE_001).is_file()
+    assert loop.rebuild({"seeds/bad.txt"}).ok and loop.site.panel == b""
+
+
+def test_warnings_are_listed_in_the_page_and_printed_once_each(site, tmp_path):
+    loop, messages = preview(site, tmp_path)
+    loop.rebuild(set())
+    assert loop.site.panel == b"", "infos alone (seed 003 has two) raise no panel"
+    post = write(site / "content" / "posts" / "undated.md", "---\ntitle: Undated\ndate: not-a-date\n---\nBody.\n")
+    loop.rebuild({"content/posts/undated.md"})
+    panel = loop.site.panel.decode()
+    assert "content/posts/undated.md" in panel and "not-a-date" in panel
+    printed = [m for m in messages if "content/posts/undated.md" in m and "not-a-date" in m]
+    assert len(printed) == 1
+    post.write_text(post.read_text() + "More body.\n")
+    loop.rebuild({"content/posts/undated.md"})
+    assert len([m for m in messages if "content/posts/undated.md" in m and "not-a-date" in m]) == 1, \
+        "a warning still there after another save is not printed again"
+    assert "listed in the page" in messages[-1], "the rebuild line says there is something to read"
 
 
 @pytest.mark.parametrize("path, text, expected", [
@@ -198,6 +218,7 @@ def test_fatal_errors_become_an_error_page_not_a_dead_server(site, tmp_path, pat
     (site / path).write_text(text)
     assert not loop.rebuild({path}).ok
     assert expected in loop.site.error_page.decode().replace("&#39;", "'")
+    assert loop.site.panel == b""
     (site / path).write_text(original)
     assert loop.rebuild({path}).ok and loop.site.error_page is None
 
@@ -276,3 +297,93 @@ def test_a_source_folder_added_to_site_yml_is_watched_from_the_next_rebuild(site
         assert "wire/story.txt" in collect(watcher, {"wire/story.txt"})
     finally:
         watcher.stop()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    import urllib.request
+    from urllib.error import HTTPError
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_one_broken_document_leaves_every_other_page_served_and_named_in_each(site):
+    write(site / "seeds" / "bad.txt", "---\ntitle: [oops\n---\n")
+    running = RunningServer(site)
+    try:
+        for path in ("", "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/", "topics/", "about/"):
+            status, page = fetch(running.url + path)
+            assert status == 200, (path, page[:300])
+            assert 'id="digest-preview-panel"' in page and "seeds/bad.txt:3:1" in page
+        status, page = fetch(running.url + "no/such/page/")
+        assert status == 404 and "seeds/bad.txt:3:1" in page
+        assert sum(line.startswith("seeds/bad.txt:3:1") for line in running.lines) == 1
+    finally:
+        running.stop()
+
+
+def reload_on_connect(port: int, generation: str | None) -> bool:
+    """Whether the server tells a page that connects showing `generation` to reload at once."""
+    async def connect():
+        request = HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers={"Origin": f"http://127.0.0.1:{port}"})
+        connection = await websocket_connect(request)
+        hello = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
+        connection.write_message(json.dumps(hello))
+        assert json.loads(await connection.read_message())["command"] == "hello"
+        plugins = {"digest-preview": {"generation": generation, "version": "1"}} if generation else {}
+        connection.write_message(json.dumps({"command": "info", "plugins": plugins, "url": "http://x/"}))
+        try:
+            message = await asyncio.wait_for(connection.read_message(), 1)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            connection.close()
+        return json.loads(message)["command"] == "reload"
+
+    return asyncio.run(connect())
+
+
+def test_a_page_that_connects_showing_an_older_build_is_reloaded_at_once(server):
+    _, page = fetch(server.url)
+    shown = re.search(r'data-generation="([^"]+)"', page).group(1)
+    assert not reload_on_connect(server.port, shown), "a current page is left alone"
+    assert not reload_on_connect(server.port, None), "a page that does not say is left alone"
+    run, number = shown.rsplit(".", 1)
+    assert reload_on_connect(server.port, f"{run}.{int(number) - 1}")
+    assert reload_on_connect(server.port, f"00000000.{number}"), "a page from an earlier run of the server"
+
+
+def test_the_preview_additions_are_served_but_never_built(site, server, tmp_path):
+    write(site / "seeds" / "bad.txt", "---\ntitle: [oops\n---\n")
+    write(site / "content" / "posts" / "undated.md", "---\ntitle: Undated\ndate: not-a-date\n---\nBody.\n")
+    markers = ("digest-preview", "data-generation", "__digest", "livereload")
+    deadline = time.monotonic() + 10
+    while "seeds/bad.txt" not in fetch(server.url)[1]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    served = fetch(server.url)[1]
+    assert all(marker in served for marker in markers)
+    report = build(load_config(site / "site.yml"), output=tmp_path / "out", drafts=True, show_progress=False)
+    assert report.diagnostics.errors and report.diagnostics.warnings
+    built = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    assert len(built) > 10
+    assert [(p.name, m) for p in built for m in markers if m.encode() in p.read_bytes()] == []
+
+
+@pytest.mark.parametrize("page, placed", [
+    (b"<!doctype html><html><head><title>t</title></head><body class='x'><p>text</p></body></html>", True),
+    (b"<HTML><HEAD></HEAD><BODY>upper case</BODY></HTML>", True),
+    (b"<!doctype html><title>t</title><p>a template that leaves out head and body</p>", False),
+])
+def test_every_page_gets_the_scripts_and_the_panel(page, placed):
+    import html5lib
+
+    tree = html5lib.parse(insert_into(page, b'<script src="/s.js"></script>', b"<aside id=panel></aside>"),
+                          namespaceHTMLElements=False)
+    assert [script.get("src") for script in tree.iter("script")] == ["/s.js"]
+    assert tree.find(".//aside").get("id") == "panel"
+    if placed:
+        assert tree.find("head/script") is not None and tree.find("body")[0].tag == "aside"
