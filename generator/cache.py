@@ -50,15 +50,21 @@ def _library_versions() -> tuple[str, ...]:
     return tuple(metadata.version(name) for name in LIBRARIES)
 
 
+@dataclass(frozen=True)
+class StoredReads:
+    fingerprint: str  # of the settings, taxonomy, code and libraries that made them
+    reads: dict  # source path -> sources.CachedRead
+
+
 def load_reads(config: SiteConfig, taxonomy) -> dict:
     stored = _load(cache_path(config))
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == fingerprint(config, taxonomy):
-        return stored[1]
+    if isinstance(stored, StoredReads) and stored.fingerprint == fingerprint(config, taxonomy):
+        return stored.reads
     return {}
 
 
 def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
-    _store(cache_path(config), (fingerprint(config, taxonomy), reads))
+    _store(cache_path(config), StoredReads(fingerprint(config, taxonomy), reads))
 
 
 def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[StaticFile]) -> str:

@@ -75,10 +75,10 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
         for gone in set(cache) - set(files):
             del cache[gone]
     candidates = files if edited is None else [p for p in files if p in edited]
-    stamped = [(path, file_stamp(path)) for path in candidates]
-    stale = [(path, stamp) for path, stamp in stamped if path not in cache or cache[path].stamp != stamp]
-    records = fork_map(lambda item: _read_record(item[0], item[1], config, taxonomy), stale, workers, progress)
-    cache.update((path, record) for (path, _), record in zip(stale, records, strict=True))
+    stamps = {path: file_stamp(path) for path in candidates}
+    stale = [path for path, stamp in stamps.items() if path not in cache or cache[path].stamp != stamp]
+    records = fork_map(lambda path: _read_record(path, stamps[path], config, taxonomy), stale, workers, progress)
+    cache.update(zip(stale, records, strict=True))
     articles: list[Article] = []
     for path in files:
         record = cache[path]
