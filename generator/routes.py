@@ -64,6 +64,8 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *home_pages(config, index, reuse),  # /, /page/2/, ...
         topics_overview(index),  # /topics/
         *topic_pages(config, index, reuse),  # /topics/<slug>/ (+ /page/N/)
+        outlets_overview(index),  # /sources/
+        *outlet_pages(config, index, reuse),  # /sources/<slug>/ (+ /page/N/)
         archive(index),  # /archive/
         *month_pages(index, reuse),  # /YYYY/MM/
         *article_pages(index, reuse),  # /YYYY/MM/<slug>/
@@ -105,6 +107,21 @@ def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
     for listing in index.topics:
         pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
             Output(p.path + "index.html", "topic.html", {"listing": listing.summary, "pagination": p, "feed": links},
+                   newest_update(p.entries))
+            for p in paginate(listing.entries, config.page_size, listing.path)])
+    return pages
+
+
+def outlets_overview(index: SiteIndex) -> Output:
+    return Output("sources/index.html", "outlets.html", {"outlets": tuple(o.summary for o in index.outlets)},
+                  index.newest)
+
+
+def outlet_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    pages = []
+    for listing in index.outlets:
+        pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
+            Output(p.path + "index.html", "outlet.html", {"listing": listing.summary, "pagination": p, "feed": links},
                    newest_update(p.entries))
             for p in paginate(listing.entries, config.page_size, listing.path)])
     return pages

@@ -27,7 +27,8 @@ ARTIFACTS = REPO / "test-artifacts"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ARTICLE = "2023/11/ethical-considerations-in-ai-driven-healthcare/"
 PAGES = {"home": "", "topics": "topics/", "topic": "topics/ai-ethics/", "archive": "archive/", "month": "2023/11/",
-         "article": ARTICLE, "about": "about/", "404": "no/such/page/"}
+         "article": ARTICLE, "about": "about/", "404": "no/such/page/", "sources": "sources/",
+         "source": "sources/news-medical/"}
 
 
 @pytest.fixture(scope="module")

@@ -98,6 +98,7 @@ def test_editing_one_item_rerenders_only_the_pages_that_list_it(site_config):
         PAGE_001, "index.html", "2020/09/index.html", "topics/ai/index.html", "topics/ai-ethics/index.html",
         "feed.xml", "topics/ai/feed.xml", "topics/ai-ethics/feed.xml",
         "feed.json", "topics/ai/feed.json", "topics/ai-ethics/feed.json",
+        "sources/quartz/index.html", "sources/quartz/feed.xml", "sources/quartz/feed.json",
     }
 
 
