@@ -494,3 +494,16 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
 def _outlet_feeds(config: SiteConfig, outlets: tuple[OutletListing, ...]) -> tuple[Feed, ...]:
     return tuple(Feed(tag_uri(config, f"source/{listing.outlet.slug}"), f"{listing.outlet.name} · {config.title}",
                       listing.path, listing.entries[:config.feed_size]) for listing in outlets)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutline:
+    """A feed as the OPML list names it: a new story re-renders the list only when a feed comes or goes."""
+
+    title: str
+    atom: str  # site-relative, like every path here
+    page_path: str
+
+
+def feed_outlines(feeds: tuple[Feed, ...]) -> tuple[FeedOutline, ...]:
+    return tuple(FeedOutline(feed.title, feed.links.atom, feed.page_path) for feed in feeds)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.config import SiteConfig
-from generator.index import Entry, FeedLinks, SiteIndex, feed_links, newest_update
+from generator.index import Entry, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update
 from generator.output import OutputError
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -76,6 +77,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
     return [
         *pages,
         *feeds(index),  # /feed.xml and /feed.json, and each topic's
+        feeds_opml(index),  # /feeds.opml: every feed above
         *sitemaps(pages),  # /sitemap.xml (an index of sitemap-N.xml past 50,000 URLs)
         *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
     ]
@@ -162,6 +164,13 @@ def feeds(index: SiteIndex) -> list[Output]:
         made.append(Output(feed.links.atom, "feed_entry.html", {"feed": feed}, writer="atom"))
         made.append(Output(feed.links.json, "feed_entry.html", {"feed": feed}, writer="json_feed"))
     return made
+
+
+def feeds_opml(index: SiteIndex) -> Output:
+    """Every feed in index.feeds, as OPML 2.0 for a reader to subscribe to at once. Dated by the newest
+    story, never the build time, so an unchanged site writes the same bytes."""
+    created = format_datetime(index.newest) if index.newest else ""
+    return Output("feeds.opml", "feeds.opml", {"feeds": feed_outlines(index.feeds), "created": created})
 
 
 def sitemaps(pages: Iterable[Output]) -> list[Output]:
