@@ -505,5 +505,5 @@ class FeedOutline:
     page_path: str
 
 
-def feed_outlines(feeds: tuple[Feed, ...]) -> tuple[FeedOutline, ...]:
+def feed_outlines(feeds) -> tuple[FeedOutline, ...]:
     return tuple(FeedOutline(feed.title, feed.links.atom, feed.page_path) for feed in feeds)

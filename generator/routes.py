@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.config import SiteConfig
-from generator.index import Entry, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update
+from generator.index import Entry, Feed, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update
 from generator.output import OutputError
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -74,13 +74,13 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *standalone_pages(index, reuse),  # /about/, ...
         not_found(),  # /404.html
     ]
-    return [
+    made = [
         *pages,
         *feeds(index),  # /feed.xml and /feed.json, and each topic's
-        feeds_opml(index),  # /feeds.opml: every feed above
         *sitemaps(pages),  # /sitemap.xml (an index of sitemap-N.xml past 50,000 URLs)
         *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
     ]
+    return [*made, feeds_opml(index, made)]  # /feeds.opml: every feed made above, whichever function made it
 
 
 def static_files(config: SiteConfig) -> list[StaticFile]:
@@ -166,11 +166,14 @@ def feeds(index: SiteIndex) -> list[Output]:
     return made
 
 
-def feeds_opml(index: SiteIndex) -> Output:
-    """Every feed in index.feeds, as OPML 2.0 for a reader to subscribe to at once. Dated by the newest
-    story, never the build time, so an unchanged site writes the same bytes."""
+def feeds_opml(index: SiteIndex, outputs: Iterable[Output]) -> Output:
+    """Every Atom feed among `outputs` (an output showing a `feed` at its Atom path), as OPML 2.0 for a
+    reader to subscribe to at once: a feed added by any function is listed. Dated by the newest story,
+    never the build time, so an unchanged site writes the same bytes."""
+    listed = [o.context["feed"] for o in outputs
+              if isinstance(o.context.get("feed"), Feed) and o.path == o.context["feed"].links.atom]
     created = format_datetime(index.newest) if index.newest else ""
-    return Output("feeds.opml", "feeds.opml", {"feeds": feed_outlines(index.feeds), "created": created})
+    return Output("feeds.opml", "feeds.opml", {"feeds": feed_outlines(listed), "created": created})
 
 
 def sitemaps(pages: Iterable[Output]) -> list[Output]:
