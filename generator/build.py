@@ -31,6 +31,7 @@ from generator.parallel import fork_imap, fork_map
 from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, refuse_clashes, site_outputs, static_files
 from generator.sources import read_sources, read_taxonomy
+from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
 
 FEED_NAMES = ("feed.xml", "feed.json")
@@ -80,7 +81,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
         if use_cache:
             save_reads(config, taxonomy, reads)
-        index = build_index(config, articles, taxonomy, diagnostics, drafts)
+        index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics))
         outputs = site_outputs(config, index)
         refuse_clashes(outputs)
 

@@ -26,6 +26,7 @@ from generator.diagnostics import Diagnostics
 from generator.render import template_stamps
 from generator.routes import StaticFile
 from generator.sources import file_stamp, source_files
+from generator.sources.outlets import LOGOS_FILE
 
 CACHE_NAME = "reads.pickle"
 BUILDS_NAME = "builds.pickle"
@@ -73,6 +74,7 @@ def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[Stati
     digest = hashlib.sha256(fingerprint(config, taxonomy).encode())
     static_stamps = [(file.path, file_stamp(str(file.source))) for file in static]
     digest.update(repr((drafts, sorted(template_stamps(config).items()), static_stamps)).encode())
+    digest.update(repr(file_stamp(str(config.root / LOGOS_FILE))).encode())  # a data file: no document lists it
     for path in source_files(config, Diagnostics()):
         digest.update(f"{path}\0{file_stamp(path)}\n".encode())
     return digest.hexdigest()

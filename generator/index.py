@@ -6,7 +6,7 @@ same pages, slugs and order.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
@@ -19,6 +19,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.model import Article, Topic, placement_fields
 from generator.stories import Story, cluster_stories
+from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
 
 RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html"}
@@ -254,7 +255,7 @@ class SiteIndex:
     standalone: tuple[Entry, ...]  # standalone pages such as About: not listed, not in feeds
     topics: tuple[TopicListing, ...]
     months: tuple[Month, ...]  # newest first
-    feeds: tuple[Feed, ...]  # the site's, then each topic's
+    feeds: tuple[Feed, ...]  # the site's, then each topic's, then each outlet's
     redirects: tuple[Redirect, ...] = ()  # other copies' pages, by path
     stories: tuple[Story, ...] = ()  # every story with more than one copy, for reports
     editions: tuple[Edition, ...] = ()  # newest week first; the first is the week still running
@@ -271,6 +272,7 @@ class SiteIndex:
         if len(self.editions) > 1 and len(self.editions[0].entries) < min(3, self.editions[0].size):
             return self.editions[1]
         return self.editions[0] if self.editions else None
+    outlets: tuple[OutletListing, ...] = ()  # every outlet with the stories it covered, by name
 
     @cached_property
     def newest(self) -> datetime | None:
@@ -298,7 +300,7 @@ def newest_first(articles) -> list[Article]:
 
 
 def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Topic, ...],
-                diagnostics: Diagnostics, drafts: bool = False) -> SiteIndex:
+                diagnostics: Diagnostics, drafts: bool = False, logos: tuple[OutletLogo, ...] = ()) -> SiteIndex:
     visible = newest_first(a for a in articles if drafts or not a.draft)
     topic_for = _topic_resolver(taxonomy, diagnostics)
     listed = [a for a in visible if a.kind == "article"]
@@ -306,10 +308,11 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     entries, redirects, stories = _one_entry_per_story(placed, diagnostics)
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
     topics = _topic_listings(entries)
+    outlets = _outlet_listings(entries, stories, logos)
     return SiteIndex(
         entries=entries, standalone=pages, topics=topics, months=_months(entries),
-        feeds=_feeds(config, entries, topics), redirects=redirects, stories=stories,
-        editions=_editions(config, entries),
+        feeds=_feeds(config, entries, topics) + _outlet_feeds(config, outlets), redirects=redirects, stories=stories,
+        outlets=outlets, editions=_editions(config, entries),
     )
 
 
@@ -371,7 +374,7 @@ def update_index(index: SiteIndex, edited: dict[int, Article]) -> SiteIndex:
 
     return replace(index, entries=swapped(index.entries), standalone=swapped(index.standalone),
                    topics=rebuilt(index.topics), months=rebuilt(index.months), feeds=rebuilt(index.feeds),
-                   editions=rebuilt(index.editions))
+                   editions=rebuilt(index.editions), outlets=rebuilt(index.outlets))
 
 
 def _topic_resolver(taxonomy: tuple[Topic, ...], diagnostics: Diagnostics):
@@ -510,3 +513,110 @@ def _feeds(config: SiteConfig, entries, topics) -> tuple[Feed, ...]:
 
 def newest_update(entries) -> datetime | None:
     return max((e.article.updated for e in entries), default=None)
+
+
+# ---- outlets: /sources/ and /sources/<slug>/ ---------------------------------------------------------
+
+OUTLETS_PATH = "sources/"
+RESERVED_PAGE_SLUGS.add("sources")  # a page called so would hide the outlets overview
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """A publisher whose stories the site lists: the provider an item names, else its URL's host."""
+
+    name: str
+    slug: str
+    logo: str = ""  # an image the site ships (content/sources.yml), site-relative; "" for none
+
+    @property
+    def path(self) -> str:
+        return f"{OUTLETS_PATH}{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class OutletCount:
+    """What the outlets overview shows, so editing a story re-renders it only when a count changes."""
+
+    outlet: Outlet
+    count: int
+
+    @property
+    def path(self) -> str:
+        return self.outlet.path
+
+
+@dataclass(frozen=True)
+class OutletListing:
+    outlet: Outlet
+    entries: tuple[Entry, ...]  # newest first, each story once
+
+    @property
+    def path(self) -> str:
+        return self.outlet.path
+
+    @property
+    def summary(self) -> OutletCount:
+        return OutletCount(self.outlet, len(self.entries))
+
+
+def outlet_key(name: str) -> str:
+    """Names that differ only in case, spacing or a leading "www." are one outlet."""
+    return " ".join(name.split()).casefold().removeprefix("www.")
+
+
+def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
+                     logos: tuple[OutletLogo, ...]) -> tuple[OutletListing, ...]:
+    """A story is listed on the page of every outlet that told it (its lead's and each other copy's),
+    once per outlet. A document with neither a provider nor a source URL (a post) has no outlet."""
+    copies = {story.key: story.members for story in stories}
+    listed: dict[str, list[Entry]] = defaultdict(list)
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    domains: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        for article in copies.get(entry.key) or (entry.article,):
+            name = _outlet(article)
+            if not name:
+                continue
+            key = outlet_key(name)
+            spellings[key][name] += 1
+            domain = outlet_key(article.provider.domain if article.provider else name)
+            if domain:
+                domains[key].add(domain)
+            if not listed[key] or listed[key][-1] is not entry:
+                listed[key].append(entry)
+    logo_of = {outlet_key(logo.outlet): logo.path for logo in logos}
+    taken: set[str] = set()
+    outlets = {}
+    # The outlet whose first story is earliest keeps a contested slug, as articles do: one arriving
+    # later takes "-2" and moves no address or feed id that readers already have.
+    for key in sorted(listed, key=lambda k: (listed[k][-1].article.date, k)):
+        name = max(reversed(spellings[key]), key=spellings[key].__getitem__)  # the commonest; tied: the oldest
+        slug = make_slug(key) or make_slug(min(domains[key], default="")) or "outlet"  # not from the shown spelling
+        candidate, number = slug, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{slug}-{number}"
+        taken.add(candidate)
+        logo = logo_of.get(key) or next((logo_of[d] for d in sorted(domains[key]) if d in logo_of), "")
+        outlets[key] = Outlet(name, candidate, logo)
+    ordered = sorted(outlets, key=lambda k: (outlets[k].name.casefold(), outlets[k].name, outlets[k].slug))
+    return tuple(OutletListing(outlets[key], tuple(listed[key])) for key in ordered)
+
+
+def _outlet_feeds(config: SiteConfig, outlets: tuple[OutletListing, ...]) -> tuple[Feed, ...]:
+    return tuple(Feed(tag_uri(config, f"source/{listing.outlet.slug}"), f"{listing.outlet.name} · {config.title}",
+                      listing.path, listing.entries[:config.feed_size]) for listing in outlets)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutline:
+    """A feed as the OPML list names it: a new story re-renders the list only when a feed comes or goes."""
+
+    title: str
+    atom: str  # site-relative, like every path here
+    page_path: str
+
+
+def feed_outlines(feeds) -> tuple[FeedOutline, ...]:
+    return tuple(FeedOutline(feed.title, feed.links.atom, feed.page_path) for feed in feeds)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.config import SiteConfig
-from generator.index import Entry, Feed, SiteIndex, feed_links, newest_update, tag_uri
+from generator.index import Entry, Feed, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update, tag_uri
 from generator.output import OutputError
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -64,6 +65,8 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *home_pages(config, index, reuse),  # /, /page/2/, ...
         topics_overview(index),  # /topics/
         *topic_pages(config, index, reuse),  # /topics/<slug>/ (+ /page/N/)
+        outlets_overview(index),  # /sources/
+        *outlet_pages(config, index, reuse),  # /sources/<slug>/ (+ /page/N/)
         archive(index),  # /archive/
         *month_pages(index, reuse),  # /YYYY/MM/
         *article_pages(index, reuse),  # /YYYY/MM/<slug>/
@@ -73,7 +76,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *edition_pages(index, reuse),  # /editions/YYYY-Www/
         not_found(),  # /404.html
     ]
-    return [
+    made = [
         *pages,
         *edition_emails(index),  # /editions/YYYY-Www/email.html and email.txt
         *feeds(index),  # /feed.xml and /feed.json, and each topic's
@@ -81,6 +84,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *sitemaps(pages),  # /sitemap.xml (an index of sitemap-N.xml past 50,000 URLs)
         *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
     ]
+    return [*made, feeds_opml(index, made)]  # /feeds.opml: every feed made above, whichever function made it
 
 
 def static_files(config: SiteConfig) -> list[StaticFile]:
@@ -111,6 +115,21 @@ def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
     for listing in index.topics:
         pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
             Output(p.path + "index.html", "topic.html", {"listing": listing.summary, "pagination": p, "feed": links},
+                   newest_update(p.entries))
+            for p in paginate(listing.entries, config.page_size, listing.path)])
+    return pages
+
+
+def outlets_overview(index: SiteIndex) -> Output:
+    return Output("sources/index.html", "outlets.html", {"outlets": tuple(o.summary for o in index.outlets)},
+                  index.newest)
+
+
+def outlet_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    pages = []
+    for listing in index.outlets:
+        pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
+            Output(p.path + "index.html", "outlet.html", {"listing": listing.summary, "pagination": p, "feed": links},
                    newest_update(p.entries))
             for p in paginate(listing.entries, config.page_size, listing.path)])
     return pages
@@ -176,6 +195,16 @@ def feeds(index: SiteIndex) -> list[Output]:
         made.append(Output(feed.links.atom, "feed_entry.html", {"feed": feed}, writer="atom"))
         made.append(Output(feed.links.json, "feed_entry.html", {"feed": feed}, writer="json_feed"))
     return made
+
+
+def feeds_opml(index: SiteIndex, outputs: Iterable[Output]) -> Output:
+    """Every Atom feed among `outputs` (an output showing a `feed` at its Atom path), as OPML 2.0 for a
+    reader to subscribe to at once: a feed added by any function is listed. Dated by the newest story,
+    never the build time, so an unchanged site writes the same bytes."""
+    listed = [o.context["feed"] for o in outputs
+              if isinstance(o.context.get("feed"), Feed) and o.path == o.context["feed"].links.atom]
+    created = format_datetime(index.newest) if index.newest else ""
+    return Output("feeds.opml", "feeds.opml", {"feeds": feed_outlines(listed), "created": created})
 
 
 def sitemaps(pages: Iterable[Output]) -> list[Output]:

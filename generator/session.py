@@ -17,6 +17,7 @@ from generator.parallel import fork_imap
 from generator.render import Renderer, template_dependencies, template_stamps
 from generator.routes import Output, Reuse, refuse_clashes, site_outputs
 from generator.sources import read_sources, read_taxonomy
+from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
 
 
@@ -47,6 +48,7 @@ class PreviewSession:
         self.config, self.drafts, self.workers = config, drafts, workers
         self.renderer = Renderer(config, Urls(config.url, config.base_path), drafts)
         self._taxonomy = None
+        self._logos = None  # content/sources.yml as last read
         self._reads: dict = {}  # source path -> sources.CachedRead
         self._indexed: Indexed | None = None
         self._template_stamps: dict[str, tuple[int, int]] = {}
@@ -64,6 +66,9 @@ class PreviewSession:
         else:
             self._reads.clear()  # topics guessed from keywords depend on it
             self._taxonomy, self._indexed = taxonomy, None
+        logos = read_outlet_logos(self.config, diagnostics)
+        if logos != self._logos:
+            self._logos, self._indexed = logos, None
         edited_paths = {str(p) for p in edited} if edited is not None else None
         articles = read_sources(self.config, taxonomy, diagnostics, cache=self._reads, edited=edited_paths,
                                 workers=self.workers)
@@ -80,7 +85,7 @@ class PreviewSession:
         edited = _edits(self._indexed.articles, articles) if self._indexed else None
         if edited is None:
             local = Diagnostics()
-            index = build_index(self.config, articles, self._taxonomy, local, self.drafts)
+            index = build_index(self.config, articles, self._taxonomy, local, self.drafts, self._logos)
             self._indexed = Indexed(articles, index, tuple(local.reported))
         else:
             index = update_index(self._indexed.index, edited) if edited else self._indexed.index

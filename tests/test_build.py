@@ -19,6 +19,7 @@ EXPECTED_PAGES = [
     "index.html", "404.html", ".nojekyll", "feed.xml", "static/style.css",
     "topics/index.html", "topics/ai/index.html", "topics/ai/feed.xml", "topics/ai-ethics/index.html",
     "topics/ai-in-healthcare/index.html", "topics/ai-in-healthcare/feed.xml",
+    "sources/index.html", "sources/quartz/index.html", "sources/quartz/feed.xml", "sources/quartz/feed.json", "feeds.opml",
     "archive/index.html", "2020/09/index.html", "2023/11/index.html", "about/index.html",
     "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/index.html",
     "2023/11/ethical-considerations-in-ai-driven-healthcare/index.html",

@@ -142,9 +142,9 @@ def test_after_one_edit_only_the_pages_showing_it_are_rendered_again(site, tmp_p
     _cli_build(site, 1)
     _edit_seed(site, site / "out")
     summary = _cli_build(site, 2)
-    # its own, the home page, its month, its 2 topics, its week's edition and email copy; the site's, its
-    # topics' and the editions' feeds
-    assert "wrote 7 pages and 8 feeds" in summary, summary
+    # its own, the home page, its month, its 2 topics, its week's edition and email copy, and (its provider
+    # renamed) /sources/ and the new outlet's page; the site's, its topics', the outlet's and the editions' feeds
+    assert "wrote 9 pages and 10 feeds" in summary, summary
     build(load_config(site / "site.yml"), output=tmp_path / "clean", show_progress=False, use_cache=False)
     assert tree_bytes(site / "out") == tree_bytes(tmp_path / "clean")
 

@@ -28,7 +28,9 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ARTICLE = "2023/11/ethical-considerations-in-ai-driven-healthcare/"
 PAGES = {"home": "", "topics": "topics/", "topic": "topics/ai-ethics/", "archive": "archive/", "month": "2023/11/",
          "article": ARTICLE, "about": "about/", "404": "no/such/page/", "editions": "editions/",
-         "edition": "editions/2023-W45/"}
+         "edition": "editions/2023-W45/",
+         "sources": "sources/",
+         "source": "sources/news-medical/"}
 
 
 @pytest.fixture(scope="module")

@@ -104,6 +104,7 @@ def test_editing_one_item_rerenders_only_the_pages_that_list_it(site_config):
         "feed.json", "topics/ai/feed.json", "topics/ai-ethics/feed.json",
         "editions/2020-W38/index.html", "editions/2020-W38/email.html", "editions/2020-W38/email.txt",
         "editions/feed.xml", "editions/feed.json",
+        "sources/quartz/index.html", "sources/quartz/feed.xml", "sources/quartz/feed.json",
     }
 
 
