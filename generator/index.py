@@ -20,7 +20,7 @@ from generator.diagnostics import Diagnostics
 from generator.model import Article, Topic, placement_fields
 from generator.sources.topics import topic_slug
 
-RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html"}
+RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html", "search", "pagefind"}
 NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
 

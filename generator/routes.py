@@ -68,6 +68,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *month_pages(index, reuse),  # /YYYY/MM/
         *article_pages(index, reuse),  # /YYYY/MM/<slug>/
         *standalone_pages(index, reuse),  # /about/, ...
+        search_page(),  # /search/ (its index, /pagefind/, is written by search.py)
         not_found(),  # /404.html
     ]
     return [
@@ -126,6 +127,12 @@ def article_pages(index: SiteIndex, reuse) -> list[Output]:
 def standalone_pages(index: SiteIndex, reuse) -> list[Output]:
     return [reuse(e, lambda e=e: Output(e.path + "index.html", "page.html", {"entry": e}, e.article.updated))
             for e in index.standalone]
+
+
+def search_page() -> Output:
+    """The same bytes whatever the site holds: the page loads the index and its filters in the browser.
+    Not in the sitemap: it has no content of its own, and what it finds is listed there already."""
+    return Output("search/index.html", "search.html", {})
 
 
 def not_found() -> Output:
