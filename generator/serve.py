@@ -10,6 +10,7 @@ half-built page), and the reload is sent after every rebuild.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
 import mimetypes
@@ -34,6 +35,7 @@ from generator.config import BUNDLED_THEMES, ConfigError, SiteConfig, load_confi
 from generator.output import OutputError, contained, sync_site
 from generator.render import describe_template_error
 from generator.routes import static_files
+from generator.search import BUNDLE, PreviewSearch
 from generator.session import PreviewSession
 from generator.walk import is_ignored_name
 
@@ -151,6 +153,7 @@ class PreviewSite:
         self.base_path = "/"
         self.moved: dict[str, str] = {}  # old page path -> new one, after a retitle changed a slug
         self._paths: dict[str, str] = {}  # article key -> page path in the last build
+        self.search = PreviewSearch(folder, report=lambda message: click.echo(message, err=True))
 
     def rebuild(self, changed: set[str]) -> Outcome:
         try:
@@ -161,6 +164,7 @@ class PreviewSite:
             current = {**result.files, **{file.path: file.source.read_bytes() for file in static_files(self.config)}}
             written = sync_site(current, self.folder, self.written)
             self.written = current
+            self.search.changed(written)  # re-indexes in the background; see SearchIndexHandler
             errors = [str(d) for d in result.diagnostics.errors]
             self.error_page = render_error_page(errors) if errors else None
             return Outcome(not errors, written, len(result.rendered), errors)
@@ -257,6 +261,14 @@ class PreviewHandler(web.RequestHandler):
         self.finish(body)
 
 
+class SearchIndexHandler(PreviewHandler):
+    """A request for the search index waits for the indexing under way, so a search finds the last edit."""
+
+    async def get(self, path: str):
+        await asyncio.get_running_loop().run_in_executor(None, self.site.search.wait, 300)
+        super().get(path)
+
+
 class OriginCheckedReload(LiveReloadHandler):
     """livereload's socket accepts any origin; only pages this server served may connect."""
 
@@ -277,7 +289,7 @@ def make_app(site: PreviewSite, port: int) -> web.Application:
 
     return web.Application(
         [(r"/livereload", OriginCheckedReload), (r"/livereload.js", LiveReloadJSHandler),
-         (r"/(.*)", PreviewHandler, {"site": site})],
+         (rf"/((?:.*/)?{BUNDLE}/.*)", SearchIndexHandler, {"site": site}), (r"/(.*)", PreviewHandler, {"site": site})],
         transforms=[ScriptInjector],
         log_function=lambda handler: None,  # one line per rebuild is what the writer reads, not per request
     )
