@@ -37,6 +37,7 @@ BUNDLE = "pagefind"  # the index's folder in the site; static/search.js loads BU
 STORY_PAGES = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html"
 ENTRY = "pagefind-entry.json"
 MAGIC = b"pagefind_dcd"  # what starts each of Pagefind's gzipped CBOR files, once unzipped
+NOTHING_TO_INDEX = "not able to build an index"  # Pagefind's refusal of pages without a word to index
 
 
 def index_staged_site(site: StagedSite, stories: int, pages_unchanged: bool) -> None:
@@ -55,12 +56,13 @@ def index_staged_site(site: StagedSite, stories: int, pages_unchanged: bool) -> 
             return
         shutil.rmtree(site.staging / BUNDLE)
     bundle = site.staging / BUNDLE
-    run_pagefind(site.staging, bundle)
-    _link_unchanged(bundle, previous)
+    if run_pagefind(site.staging, bundle):
+        _link_unchanged(bundle, previous)
 
 
-def run_pagefind(site: Path, bundle: Path, background: bool = False) -> None:
-    """Index the story pages under `site` into `bundle`, deterministically. `background`: at low priority."""
+def run_pagefind(site: Path, bundle: Path, background: bool = False) -> bool:
+    """Index the story pages under `site` into `bundle`, deterministically; False if no page had a word
+    to index, and so there is no index. `background`: at low priority."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
     command = [str(pagefind_bin.get_executable()), "--site", str(site), "--output-path", str(bundle),
                "--glob", STORY_PAGES, "--silent"]
@@ -74,11 +76,15 @@ def run_pagefind(site: Path, bundle: Path, background: bool = False) -> None:
         output, _ = process.communicate()
     finally:
         _running.discard(process)
+    said = " ".join(output.split())
+    if process.returncode != 0 and NOTHING_TO_INDEX in said and not (bundle / ENTRY).exists():
+        shutil.rmtree(bundle, ignore_errors=True)
+        return False  # story pages without a single word: the search page shows its note instead
     if process.returncode != 0:
-        said = " ".join(output.split())
         raise OutputError(f"the search index could not be built: Pagefind exited with status {process.returncode}"
                           + (f": {said}" if said else ""))
     sort_filters(bundle)
+    return True
 
 
 def sort_filters(bundle: Path) -> None:
@@ -202,7 +208,8 @@ class PreviewSearch:
             return
         fresh = Path(tempfile.mkdtemp(prefix=".search-", dir=self.folder))
         try:
-            run_pagefind(self.folder, fresh / BUNDLE, background=True)
+            if not run_pagefind(self.folder, fresh / BUNDLE, background=True):
+                return
             target = self.folder / BUNDLE
             for relative in _files(fresh / BUNDLE):
                 if relative != ENTRY:

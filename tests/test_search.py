@@ -188,10 +188,13 @@ def test_a_rebuild_rewrites_only_the_index_files_an_edit_changed(tmp_path):
     assert {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()} == after
 
 
-def test_a_site_without_stories_builds_without_an_index(tmp_path):
+def test_a_site_without_a_word_to_index_builds_without_an_index(tmp_path):
     config = minimal_site(tmp_path)
     build(config, output=tmp_path / "out", show_progress=False)
     assert (tmp_path / "out" / "search" / "index.html").is_file() and not (tmp_path / "out" / "pagefind").exists()
+    write(tmp_path / "seeds" / "colon.txt", ":")  # a story whose page holds no word at all
+    build(config, output=tmp_path / "out", show_progress=False)
+    assert list((tmp_path / "out").glob("*/*/*/index.html")) and not (tmp_path / "out" / "pagefind").exists()
 
 
 # ---- the search page in a browser ----------------------------------------------------------------
