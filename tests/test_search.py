@@ -320,3 +320,11 @@ def test_the_preview_finds_drafts_and_an_edit_after_the_rebuild(site, browser): 
     finally:
         context.close()
         server.stop()
+
+
+def test_a_page_named_search_cannot_take_the_search_pages_place(site, tmp_path):
+    write(site / "content" / "pages" / "search.md", "---\ntitle: Search tips\n---\nUse fewer words.\n")
+    report = build(load_config(site / "site.yml"), output=tmp_path / "out", show_progress=False)
+    assert 'id="search-note"' in (tmp_path / "out" / "search" / "index.html").read_text()
+    assert "Use fewer words." in (tmp_path / "out" / "search-2" / "index.html").read_text()
+    assert any("search-2" in str(d) for d in report.diagnostics.warnings)
