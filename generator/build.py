@@ -30,6 +30,7 @@ from generator.output import StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
 from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, refuse_clashes, site_outputs, static_files
+from generator.search import index_staged_site
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
@@ -96,6 +97,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             else:
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"))
                 if write:
+                    index_staged_site(site, len(index.entries), _same_pages(digests, keep))
                     site.commit(static)
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
         if use_cache and write:
@@ -160,6 +162,13 @@ def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: R
 
     made = fork_imap(write_one, list(range(len(outputs))), workers, progress)
     return [output.path for output, rendered in zip(outputs, made, strict=True) if rendered]
+
+
+def _same_pages(digests: dict, keep: dict) -> bool:
+    """Every HTML page is the one the last build left in the folder, so its search index still holds."""
+    pages = {path: digest for path, digest in digests.items() if path.endswith(".html")}
+    return (bool(pages) and None not in pages.values()
+            and pages == {path: d for path, d in keep.items() if path.endswith(".html")})
 
 
 def _digest(inputs) -> bytes | None:

@@ -31,7 +31,8 @@ from generator.sources.outlets import LOGOS_FILE
 CACHE_NAME = "reads.pickle"
 BUILDS_NAME = "builds.pickle"
 CODE = Path(__file__).resolve().parent
-LIBRARIES = ("jinja2", "markdown", "feedgen", "nh3", "pyyaml", "python-slugify", "python-dateutil")
+LIBRARIES = ("jinja2", "markdown", "feedgen", "nh3", "pyyaml", "python-slugify", "python-dateutil", "pagefind-bin",
+             "cbor2")
 
 
 def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:

@@ -22,7 +22,7 @@ from generator.stories import Story, cluster_stories
 from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
 
-RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html"}
+RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html", "search", "pagefind"}
 NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
 

@@ -74,6 +74,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *standalone_pages(index, reuse),  # /about/, ...
         editions_overview(index),  # /editions/
         *edition_pages(index, reuse),  # /editions/YYYY-Www/
+        search_page(),  # /search/ (its index, /pagefind/, is written by search.py)
         not_found(),  # /404.html
     ]
     made = [
@@ -182,6 +183,12 @@ def edition_feeds(config: SiteConfig, index: SiteIndex) -> list[Output]:
     context = {"feed": feed, "editions": index.completed_editions[: config.feed_size]}
     return [Output(feed.links.atom, "edition_feed_entry.html", context, writer="editions_atom"),
             Output(feed.links.json, "edition_feed_entry.html", context, writer="editions_json")]
+
+
+def search_page() -> Output:
+    """The same bytes whatever the site holds: the page loads the index and its filters in the browser.
+    Not in the sitemap: it has no content of its own, and what it finds is listed there already."""
+    return Output("search/index.html", "search.html", {})
 
 
 def not_found() -> Output:

@@ -15,6 +15,7 @@ added as pages are served, never written into the build.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
 import hashlib
@@ -43,6 +44,7 @@ from generator.diagnostics import Diagnostic
 from generator.output import OutputError, contained, sync_site
 from generator.render import describe_template_error
 from generator.routes import static_files
+from generator.search import BUNDLE, PreviewSearch
 from generator.session import PreviewSession
 from generator.walk import is_ignored_name
 
@@ -166,6 +168,7 @@ class PreviewSite:
         self.diagnostics: tuple[Diagnostic, ...] = ()  # what the last complete build reported
         self.panel = b""  # the diagnostics panel put into every page, or nothing
         self._run, self._builds = secrets.token_hex(4), 0  # a restarted server never repeats a generation
+        self.search = PreviewSearch(folder, report=lambda message: click.echo(message, err=True))
 
     @property
     def generation(self) -> str:
@@ -182,6 +185,7 @@ class PreviewSite:
             current = {**result.files, **{file.path: file.source.read_bytes() for file in static_files(self.config)}}
             written = sync_site(current, self.folder, self.written)
             self.written = current
+            self.search.changed(written)  # re-indexes in the background; see SearchIndexHandler
             self.error_page = None  # a document with errors is left out, as `digest build` leaves it out
             self._report(tuple(result.diagnostics.reported))
             return Outcome(True, written, len(result.rendered), [], self.diagnostics)
@@ -348,6 +352,14 @@ class PreviewHandler(web.RequestHandler):
         self.finish(body)
 
 
+class SearchIndexHandler(PreviewHandler):
+    """A request for the search index waits for the indexing under way, so a search finds the last edit."""
+
+    async def get(self, path: str):
+        await asyncio.get_running_loop().run_in_executor(None, self.site.search.wait, 300)
+        super().get(path)
+
+
 class ReloadSocket(LiveReloadHandler):
     """livereload's socket, open only to pages this server served, and reloading at once a page that
     connects showing an older build than the current one: the reload sent after that build came
@@ -391,6 +403,7 @@ def make_app(site: PreviewSite, port: int) -> web.Application:
     return web.Application(
         [(r"/livereload", ReloadSocket, {"site": site}), (r"/livereload.js", LiveReloadJSHandler),
          (r"/__digest/(preview\.js|preview\.css)", PreviewAsset, {"path": str(DEV_THEME / "preview")}),
+         (rf"/((?:.*/)?{BUNDLE}/.*)", SearchIndexHandler, {"site": site}),
          (r"/(.*)", PreviewHandler, {"site": site, "reload_port": port})],
         log_function=lambda handler: None,  # one line per rebuild is what the writer reads, not per request
     )
