@@ -112,13 +112,7 @@ def topics_overview(index: SiteIndex) -> Output:
 
 
 def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
-    pages = []
-    for listing in index.topics:
-        pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
-            Output(p.path + "index.html", "topic.html", {"listing": listing.summary, "pagination": p, "feed": links},
-                   newest_update(p.entries))
-            for p in paginate(listing.entries, config.page_size, listing.path)])
-    return pages
+    return _listing_pages(config, index.topics, "topic.html", reuse)
 
 
 def outlets_overview(index: SiteIndex) -> Output:
@@ -127,10 +121,15 @@ def outlets_overview(index: SiteIndex) -> Output:
 
 
 def outlet_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    return _listing_pages(config, index.outlets, "outlet.html", reuse)
+
+
+def _listing_pages(config: SiteConfig, listings, template: str, reuse) -> list[Output]:
+    """Each listing's stories, paginated, with its feeds beside its first page."""
     pages = []
-    for listing in index.outlets:
+    for listing in listings:
         pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
-            Output(p.path + "index.html", "outlet.html", {"listing": listing.summary, "pagination": p, "feed": links},
+            Output(p.path + "index.html", template, {"listing": listing.summary, "pagination": p, "feed": links},
                    newest_update(p.entries))
             for p in paginate(listing.entries, config.page_size, listing.path)])
     return pages
