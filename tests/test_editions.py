@@ -19,7 +19,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.index import build_index, story_score
 from generator.model import Article, Provider
-from test_publish import AXE_TAGS, node_tool, vnu_errors
+from test_publish import axe_violations, vnu_errors
 
 UTC = timezone.utc
 
@@ -152,16 +152,13 @@ def test_the_email_reads_on_a_phone(served, browser):  # noqa: F811
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_edition_pages_and_a_story_page_pass_axe(served, browser, scheme):  # noqa: F811
     url, out = served
-    axe = node_tool("axe-core", "axe.min.js")
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     problems = {}
     for path in ("editions/", "editions/2026-W45/", "2026/11/regulator-opens-consultation/", ""):
         page.goto(url + path)
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        if result["violations"]:
-            problems[path] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        if found := axe_violations(page):
+            problems[path] = found
     context.close()
     assert problems == {}
     assert "Also covered by" in (out / "digest" / "2026/11/regulator-opens-consultation/index.html").read_text()

@@ -193,9 +193,15 @@ def test_the_whole_corpus_passes_the_nu_html_checker(tmp_path):
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def axe_violations(page) -> list[tuple[str, list]]:
+    """axe-core (WCAG 2.1 A and AA) on the page as it is now: each violation with up to three of its nodes."""
+    page.add_script_tag(path=str(node_tool("axe-core", "axe.min.js")))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_key_pages_have_no_accessibility_violations(served, browser, scheme):  # noqa: F811
-    axe = node_tool("axe-core", "axe.min.js")
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     page.route(lambda url: not url.startswith(served), lambda route: route.fulfill(status=204, body=""))
@@ -203,9 +209,7 @@ def test_key_pages_have_no_accessibility_violations(served, browser, scheme):  #
     try:
         for name, path in PAGES.items():
             page.goto(served + path)
-            page.add_script_tag(path=str(axe))
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-            found = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+            found = axe_violations(page)
             if found:
                 problems[name] = found
     finally:

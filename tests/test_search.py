@@ -16,7 +16,7 @@ from conftest import REPO, RunningServer, minimal_site, write
 from generator.build import build
 from generator.config import load_config
 from sitecheck import tree_bytes
-from test_publish import AXE_TAGS, node_tool
+from test_publish import axe_violations
 
 # A story whose body alone holds BODY_WORD, a second one sharing SHARED_WORD under another topic, a
 # draft, and a plain-text story whose text would be markup if a result were built from it unescaped.
@@ -247,14 +247,11 @@ def test_an_excerpt_never_becomes_markup(page, served):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_search_page_with_results_has_no_accessibility_violations(browser, served, scheme):  # noqa: F811
-    axe = node_tool("axe-core", "axe.min.js")
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     try:
         assert len(search(page, served, SHARED_WORD)) == 2
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
+        assert axe_violations(page) == []
     finally:
         context.close()
 

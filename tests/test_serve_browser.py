@@ -7,7 +7,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import browser  # noqa: F401  (fixture)
 from conftest import write
-from test_publish import AXE_TAGS, node_tool
+from test_publish import axe_violations
 
 ARTICLE = "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/"
 SEED = "seeds/001_66d0eec8100579d4.txt"
@@ -120,7 +120,6 @@ def test_the_panel_can_be_dismissed_and_comes_back_for_something_new(site, serve
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_panel_has_no_accessibility_violations(site, server, browser, scheme):  # noqa: F811
-    axe = node_tool("axe-core", "axe.min.js")
     write(site / "seeds" / "corrupt.txt", "---\ntitle: [oops\n---\n")
     write(site / "content" / "posts" / "undated.md", "---\ntitle: Undated\ndate: not-a-date\n---\nBody.\n")
     context = browser.new_context(color_scheme=scheme)
@@ -131,9 +130,7 @@ def test_the_panel_has_no_accessibility_violations(site, server, browser, scheme
         page.goto(server.url + ARTICLE)
         page.wait_for_function(CONNECTED, timeout=10_000)
         panel(page).get_by_text("content/posts/undated.md").first.wait_for(timeout=10_000)
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
+        assert axe_violations(page) == []
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Dismiss", "the first stop for the keyboard"
     finally:

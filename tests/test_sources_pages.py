@@ -19,7 +19,7 @@ from conftest import REPO, minimal_site, shared_dir, write
 from generator.build import build
 from generator.config import load_config
 from sitecheck import broken_links
-from test_publish import AXE_TAGS, node_tool, vnu_errors
+from test_publish import axe_violations, vnu_errors
 
 ORIGIN = "https://example.org/digest/"
 KARIUS = "2020/07/karius-named-to-forbes-ai-50-list-of-most-promising-artificial-intelligence/"  # WFMZ-TV and Business Insider
@@ -297,7 +297,6 @@ def served(published):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_source_pages_have_no_accessibility_violations(served, browser, scheme):  # noqa: F811
-    axe = node_tool("axe-core", "axe.min.js")
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     page.route(lambda url: not url.startswith(served), lambda route: route.fulfill(status=204, body=""))
@@ -306,9 +305,7 @@ def test_source_pages_have_no_accessibility_violations(served, browser, scheme):
         for name, path in SOURCE_PAGES.items():
             page.goto(served + path)
             assert page.locator("h1").count() == 1
-            page.add_script_tag(path=str(axe))
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-            found = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+            found = axe_violations(page)
             if found:
                 problems[name] = found
     finally:

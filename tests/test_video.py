@@ -20,7 +20,7 @@ from conftest import REPO, minimal_site, shared_dir, write
 from generator.build import build
 from generator.sources.sanitize import sanitize_embed
 from sitecheck import links, tree_bytes
-from test_publish import AXE_TAGS, node_tool, vnu_errors
+from test_publish import axe_violations, vnu_errors
 
 CORPUS_FOLDERS = ("powerapps", "smartable-ai")
 
@@ -281,7 +281,6 @@ def test_without_javascript_the_facade_is_a_working_link_to_the_video(video_site
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_facade_and_the_player_have_no_accessibility_violations(video_site, browser, scheme):  # noqa: F811
-    axe = node_tool("axe-core", "axe.min.js")
     _, pages = video_site
     context = open_context(browser, [], color_scheme=scheme)
     page = context.new_page()
@@ -293,9 +292,7 @@ def test_the_facade_and_the_player_have_no_accessibility_violations(video_site, 
                 if state == "player":
                     page.get_by_role("button", name="Play video").click()
                     page.wait_for_selector("iframe")
-                page.add_script_tag(path=str(axe))
-                result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-                found[(name, state)] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+                found[(name, state)] = axe_violations(page)
     finally:
         context.close()
     assert found == {key: [] for key in found} and len(found) == 4
