@@ -170,8 +170,9 @@ class PreviewSearch:
     def __init__(self, folder: Path, report=None):
         self.folder = folder
         self.report = report or (lambda message: print(message, file=sys.stderr))
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _stale, _stopping and _worker
         self._stale = False
+        self._stopping = False
         self._worker: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -180,6 +181,8 @@ class PreviewSearch:
         if not any(path.endswith(".html") for path in written):
             return
         with self._lock:
+            if self._stopping:
+                return
             self._stale = True
             self._idle.clear()
             if self._worker is None:
@@ -190,18 +193,29 @@ class PreviewSearch:
         """Block until no indexing is under way or due; False if `timeout` passed first."""
         return self._idle.wait(timeout)
 
+    def stop(self, timeout: float = 10) -> None:
+        """End the run under way before the preview folder is removed, so none writes into a folder
+        that is gone (which once printed a traceback on Ctrl-C)."""
+        with self._lock:
+            self._stopping, self._stale = True, False
+            worker = self._worker
+        _stop_indexing()
+        if worker is not None:
+            worker.join(timeout)
+
     def _run(self) -> None:
         while True:
             with self._lock:
-                if not self._stale:
+                if not self._stale or self._stopping:
                     self._worker = None
                     self._idle.set()
                     return
                 self._stale = False
             try:
                 self._index()
-            except OutputError as error:
-                self.report(f"search: {error}")
+            except (OutputError, OSError) as error:
+                if not self._stopping:
+                    self.report(f"search: {error}")
 
     def _index(self) -> None:
         if not any(self.folder.glob(STORY_PAGES)):

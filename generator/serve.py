@@ -547,5 +547,6 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
         run_until_stopped()
     finally:
         watcher.stop()
+        site.search.stop()
         shutil.rmtree(folder, ignore_errors=True)
         click.echo("Stopped.")

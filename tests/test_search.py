@@ -325,3 +325,19 @@ def test_a_page_named_search_cannot_take_the_search_pages_place(site, tmp_path):
     assert 'id="search-note"' in (tmp_path / "out" / "search" / "index.html").read_text()
     assert "Use fewer words." in (tmp_path / "out" / "search-2" / "index.html").read_text()
     assert any("search-2" in str(d) for d in report.diagnostics.warnings)
+
+
+def test_stopping_the_preview_mid_index_leaves_nothing_running_and_says_nothing(tmp_path):
+    from generator.search import PreviewSearch
+
+    out = tmp_path / "preview"
+    build(load_config(copy_site(tmp_path) / "site.yml"), output=out, drafts=True, show_progress=False)
+    said = []
+    search = PreviewSearch(out, report=said.append)
+    search.changed(["index.html"])  # indexing starts in the background ...
+    search.stop()  # ... and the server stops before it ends
+    shutil.rmtree(out)
+    assert search.wait(10) and said == []
+    assert not any(t.name == "search-index" and t.is_alive() for t in threading.enumerate())
+    search.changed(["index.html"])  # a stopped preview starts no more runs
+    assert search.wait(0)
