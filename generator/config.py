@@ -114,7 +114,8 @@ class SiteConfig:
     language: str = option("en", text, "`<html lang>` and feed language")
     timezone: str = option("UTC", timezone, "IANA zone; months are grouped and dates shown in it")
     page_size: int = option(20, whole_number, "stories per listing page")
-    feed_size: int = option(50, whole_number, "entries per feed")
+    feed_size: int = option(50, whole_number, "entries in the site's feed")
+    topic_feed_size: int = option(20, whole_number, "entries in each topic's and each source's feed")
     edition_size: int = option(10, whole_number, "top stories in each weekly edition")
     minimum_heat: int | None = option(None, optional_count, "a news item with a lower `heat` is left out of "
                                       "editions' top stories (items without `heat` are kept)", shown_default="none")

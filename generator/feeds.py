@@ -38,7 +38,7 @@ class FeedItem:
     published: datetime
     updated: datetime
     author: str
-    summary: str
+    summary: str  # "" when the content says it all
     source_url: str | None  # the story at its outlet
     image_url: str | None
     categories: tuple[Category, ...]
@@ -49,7 +49,8 @@ def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable
     return FeedItem(
         id=tag_uri(config, entry.feed_key), url=urls.absolute(entry.path), title=article.title,
         content_html=entry_html(entry), published=article.date, updated=article.updated,
-        author=article.provider.name if article.provider else config.feed_author, summary=article.summary,
+        # No separate summary: the content already holds its text, and a feed says everything once.
+        author=article.provider.name if article.provider else config.feed_author, summary="",
         source_url=article.source_url, image_url=article.image.url if article.image else None,
         categories=tuple(Category(topic.slug, topic.name) for topic in entry.topics),
     )

@@ -502,11 +502,10 @@ def tag_uri(config: SiteConfig, specific: str) -> str:
 
 
 def _feeds(config: SiteConfig, entries, topics) -> tuple[Feed, ...]:
-    size = config.feed_size
-    site = Feed(tag_uri(config, "feed"), config.title, "", entries[:size])
+    site = Feed(tag_uri(config, "feed"), config.title, "", entries[:config.feed_size])
     return (site,) + tuple(
         Feed(tag_uri(config, f"topic/{listing.topic.slug}"),
-             f"{listing.topic.name} · {config.title}", listing.path, listing.entries[:size])
+             f"{listing.topic.name} · {config.title}", listing.path, listing.entries[:config.topic_feed_size])
         for listing in topics
     )
 
@@ -606,7 +605,7 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
 
 def _outlet_feeds(config: SiteConfig, outlets: tuple[OutletListing, ...]) -> tuple[Feed, ...]:
     return tuple(Feed(tag_uri(config, f"source/{listing.outlet.slug}"), f"{listing.outlet.name} · {config.title}",
-                      listing.path, listing.entries[:config.feed_size]) for listing in outlets)
+                      listing.path, listing.entries[:config.topic_feed_size]) for listing in outlets)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.config import SiteConfig
-from generator.index import Entry, Feed, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update, tag_uri
+from generator.index import Edition, Entry, Feed, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update, tag_uri
 from generator.output import OutputError
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -165,13 +165,22 @@ def editions_overview(index: SiteIndex) -> Output:
 
 
 def edition_pages(index: SiteIndex, reuse) -> list[Output]:
-    return [reuse(e, lambda e=e: Output(e.path + "index.html", "edition.html", {"edition": e},
-                                        newest_update(e.entries))) for e in index.editions]
+    def page(edition: Edition, email: bool) -> Output:
+        return Output(edition.path + "index.html", "edition.html", {"edition": edition, "email": email},
+                      newest_update(edition.entries))
+
+    # Only older weeks are reused as they are: whether a week links an email copy changes as weeks pass.
+    return [page(e, True) if n < EMAILED_EDITIONS else reuse(e, lambda e=e: page(e, False))
+            for n, e in enumerate(index.editions)]
+
+
+EMAILED_EDITIONS = 2  # the week running and the last complete one: the weeks a newsletter goes out for
 
 
 def edition_emails(index: SiteIndex) -> list[Output]:
-    """Each edition ready for a newsletter tool: styles inlined, every link absolute; and as plain text."""
-    return [output for e in index.editions for output in (
+    """The newest editions ready for a newsletter tool: styles inlined, every link absolute; and as plain
+    text. Older weeks keep their pages; a copy for mail nobody will send again is not published."""
+    return [output for e in index.editions[:EMAILED_EDITIONS] for output in (
         Output(e.path + "email.html", "edition_email.html", {"edition": e}, writer="email"),
         Output(e.path + "email.txt", "edition_email.txt", {"edition": e}))]
 

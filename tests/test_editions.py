@@ -116,14 +116,18 @@ def test_an_edition_ranks_its_stories_and_lists_the_rest_by_topic(weekly, tmp_pa
 
 def test_the_email_copy_is_self_contained_with_absolute_links(weekly, tmp_path):
     build(weekly, output=tmp_path / "out", show_progress=False)
-    email = (tmp_path / "out" / "editions" / "2026-W45" / "email.html").read_text()
+    editions = tmp_path / "out" / "editions"
+    assert not (editions / "2026-W45" / "email.html").exists(), "only the two newest weeks are ready to send"
+    assert "Email version" not in (editions / "2026-W45" / "index.html").read_text()
+    assert "Email version" in (editions / "2026-W46" / "index.html").read_text()
+    email = (editions / "2026-W46" / "email.html").read_text()
     html5lib.HTMLParser(strict=False).parse(email)
     assert not re.search(r"<style|<script|rel=\"stylesheet\"", email, re.I)
     for url in re.findall(r'(?:href|src)="([^"]+)"', email):
         assert url.startswith(("https://example.org/digest/", "https://wire.example")), url
     assert "max-width: 600px" in email and 'style="' in email
-    text = (tmp_path / "out" / "editions" / "2026-W45" / "email.txt").read_text()
-    assert "1. Regulator opens consultation" in text and "https://example.org/digest/editions/2026-W45/" in text
+    text = (editions / "2026-W46" / "email.txt").read_text()
+    assert "1. Sepsis alert trial reports" in text and "https://example.org/digest/editions/2026-W46/" in text
     assert "<" not in text
 
 
@@ -142,10 +146,10 @@ def served(weekly, tmp_path):
 def test_the_email_reads_on_a_phone(served, browser):  # noqa: F811
     url, _ = served
     page = browser.new_page(viewport={"width": 375, "height": 800})
-    page.goto(url + "editions/2026-W45/email.html")
+    page.goto(url + "editions/2026-W46/email.html")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"scrolls sideways by {overflow}px at 375px"
-    assert page.locator("a", has_text="Regulator opens consultation").count() == 1
+    assert page.locator("a", has_text="Sepsis alert trial reports").count() == 1
     page.close()
 
 
