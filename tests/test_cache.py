@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import shutil
 from dataclasses import replace
 import subprocess
 import sys
@@ -9,9 +10,10 @@ import sys
 import pytest
 
 from conftest import REPO, write
+from generator import cache
 from generator.build import build
 from generator.cache import cache_path
-from generator.config import load_config
+from generator.config import SiteConfig, load_config
 from sitecheck import tree_bytes
 
 
@@ -45,6 +47,29 @@ def test_the_cache_is_dropped_when_settings_change_or_it_is_damaged(site, tmp_pa
     assert report.read == 7, "a cache written under other settings is not trusted"
     cache_path(config).write_bytes(b"not a pickle")
     assert build(retitled, output=tmp_path / "out", show_progress=False).read == 7
+
+
+def test_the_code_is_fingerprinted_by_content_not_by_mtime(tmp_path, monkeypatch):
+    code = shutil.copytree(cache.CODE, tmp_path / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "CODE", code)
+    config = SiteConfig(root=tmp_path / "site")
+
+    def fingerprint():
+        cache._code_digest.cache_clear()  # it is read once per process
+        return cache.fingerprint(config, ())
+
+    try:
+        before = fingerprint()
+        for path in code.rglob("*.py"):
+            os.utime(path, (1, 1))
+        assert fingerprint() == before, "a fresh checkout of the same code keeps the cache"
+        assert cache.fingerprint(replace(config, root=tmp_path / "elsewhere"), ()) == before
+        model = code / "model.py"
+        model.write_bytes(model.read_bytes().replace(b"class", b"klass", 1))
+        os.utime(model, (1, 1))
+        assert fingerprint() != before
+    finally:
+        cache._code_digest.cache_clear()
 
 
 def test_a_build_with_nothing_changed_stops_early_and_touches_nothing(site, tmp_path):
