@@ -142,7 +142,8 @@ def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outpu
              workers: int) -> dict[str, bytes | None]:
     """For each output, a digest of everything its bytes depend on: its own inputs, plus what every
     page shows (settings, code, templates, navigation)."""
-    shared = _digest((fingerprint(config, taxonomy), drafts, sorted(template_stamps(config).items()), index.standalone))
+    shared = _digest((fingerprint(config, taxonomy), str(config.root), drafts, sorted(template_stamps(config).items()),
+                      index.standalone))
     digests = fork_map(lambda n: _digest((shared, outputs[n].inputs)), list(range(len(outputs))), workers)
     return dict(zip((output.path for output in outputs), digests, strict=True))
 

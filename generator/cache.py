@@ -1,11 +1,12 @@
 """What `digest build` keeps between runs in `.cache/`.
 
-- The read cache: parsed documents by file stamp, so a rebuild re-reads only changed files.
+- The read cache: parsed documents by file stamp, so a rebuild re-reads only changed files; a file
+  with a new stamp but the same bytes (a fresh checkout, a restored CI cache) is read but not parsed.
 - Build records: for each output folder, a digest of every input of the last complete build and a
   digest of the folder it left, so a build with nothing changed can stop before reading anything.
 
-Both are used only when the configuration, the taxonomy, the generator's own code and its
-libraries are exactly those that wrote them; anything else, or an unreadable file, means
+Both are used only when the configuration, the taxonomy, the generator's own code (by content) and
+its libraries are exactly those that wrote them; anything else, or an unreadable file, means
 starting afresh.
 """
 
@@ -19,7 +20,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
@@ -40,16 +41,25 @@ def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:
 
 
 def fingerprint(config: SiteConfig, taxonomy) -> str:
-    digest = hashlib.sha256(repr((config, taxonomy, _library_versions())).encode())
-    for source in sorted(CODE.rglob("*.py")):
-        status = source.stat()
-        digest.update(f"{source.relative_to(CODE)}:{status.st_mtime_ns}:{status.st_size}".encode())
-    return digest.hexdigest()
+    """The settings, taxonomy, code and libraries, by content: a fresh checkout of the same commit, or a
+    copy of the site in another folder, has the same fingerprint."""
+    located = replace(config, root=Path())  # where the site lies is no setting: read keys are relative
+    return hashlib.sha256(repr((located, taxonomy, _library_versions(), _code_digest())).encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)
 def _library_versions() -> tuple[str, ...]:
     return tuple(metadata.version(name) for name in LIBRARIES)
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The generator's own code as this process loaded it (a long-running preview never reloads it)."""
+    digest = hashlib.sha256()
+    for source in sorted(CODE.rglob("*.py")):
+        data = source.read_bytes()
+        digest.update(f"{source.relative_to(CODE).as_posix()}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -61,18 +71,26 @@ class StoredReads:
 def load_reads(config: SiteConfig, taxonomy) -> dict:
     stored = _load(cache_path(config))
     if isinstance(stored, StoredReads) and stored.fingerprint == fingerprint(config, taxonomy):
-        return stored.reads
+        root = _root_prefix(config)
+        return {root + path: read for path, read in stored.reads.items()}
     return {}
 
 
 def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
-    _store(cache_path(config), StoredReads(fingerprint(config, taxonomy), reads))
+    root = _root_prefix(config)
+    relative = {path.removeprefix(root): read for path, read in reads.items() if path.startswith(root)}
+    _store(cache_path(config), StoredReads(fingerprint(config, taxonomy), relative))
+
+
+def _root_prefix(config: SiteConfig) -> str:
+    """Source paths are the root's followed by the relative path: cutting and adding it back is exact."""
+    return os.path.join(str(config.root), "")
 
 
 def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[StaticFile]) -> str:
     """A digest of everything a build's output depends on: settings, taxonomy, code, templates,
     static files and the path, size and mtime of every document. Stat calls only: no file is read."""
-    digest = hashlib.sha256(fingerprint(config, taxonomy).encode())
+    digest = hashlib.sha256(f"{fingerprint(config, taxonomy)}\0{config.root}".encode())
     static_stamps = [(file.path, file_stamp(str(file.source))) for file in static]
     digest.update(repr((drafts, sorted(template_stamps(config).items()), static_stamps)).encode())
     digest.update(repr(file_stamp(str(config.root / LOGOS_FILE))).encode())  # a data file: no document lists it

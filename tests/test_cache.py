@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import shutil
 from dataclasses import replace
 import subprocess
 import sys
@@ -9,9 +10,11 @@ import sys
 import pytest
 
 from conftest import REPO, write
+from generator import cache, sources
 from generator.build import build
 from generator.cache import cache_path
-from generator.config import load_config
+from generator.config import SiteConfig, load_config
+from generator.sources.document import parse_document, read_bytes
 from sitecheck import tree_bytes
 
 
@@ -45,6 +48,104 @@ def test_the_cache_is_dropped_when_settings_change_or_it_is_damaged(site, tmp_pa
     assert report.read == 7, "a cache written under other settings is not trusted"
     cache_path(config).write_bytes(b"not a pickle")
     assert build(retitled, output=tmp_path / "out", show_progress=False).read == 7
+
+
+# Outside git, a document without a date takes its file's mtime as its date.
+UNDATED = ["content/pages/about.md", "seeds/003_29565fabe2cba5ab.txt"]
+
+
+def _fresh_copy(site, copy, seconds=2_000_000_000):
+    """The site, .cache/ included, as a fresh checkout or a restored CI cache leaves it: same bytes, new mtimes."""
+    shutil.copytree(site, copy, copy_function=shutil.copyfile)
+    for path in [copy, *copy.rglob("*")]:
+        os.utime(path, (seconds, seconds))
+    return load_config(copy / "site.yml")
+
+
+def _parsed(monkeypatch) -> list[str]:
+    """The documents a build actually parses (a read reused from the cache is not)."""
+    parsed = []
+
+    def spy(path, text):
+        parsed.append(path)
+        return parse_document(path, text)
+
+    monkeypatch.setattr(sources, "parse_document", spy)
+    return parsed
+
+
+def test_a_fresh_copy_with_the_cache_parses_only_what_a_clean_build_would_read_differently(site, tmp_path,
+                                                                                          monkeypatch):
+    build(load_config(site / "site.yml"), output=tmp_path / "first", show_progress=False)
+    copy = _fresh_copy(site, tmp_path / "copy")
+    parsed = _parsed(monkeypatch)
+    warm = build(copy, output=tmp_path / "warm", show_progress=False)
+    # The undated documents' dates came from their mtimes, which the copy changed: their reads are not reused.
+    assert sorted(parsed) == UNDATED
+    parsed.clear()
+    clean = build(copy, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert len(parsed) == warm.read == clean.read == 7
+    assert tree_bytes(tmp_path / "warm") == tree_bytes(tmp_path / "clean")
+    assert warm.diagnostics.items == clean.diagnostics.items
+    parsed.clear()
+    opened = []
+    monkeypatch.setattr(sources, "read_bytes", lambda path, *rest: opened.append(path) or read_bytes(path, *rest))
+    os.utime(copy.root / "seeds" / "000_18b3b3e0ce09e073.txt", (1, 1))
+    build(copy, output=tmp_path / "again", show_progress=False)
+    assert (opened, parsed) == (["seeds/000_18b3b3e0ce09e073.txt"], []), "the copy's stamps were kept"
+
+
+def test_a_fresh_copy_still_reads_a_document_whose_bytes_changed_under_the_same_stamp(site, tmp_path, monkeypatch):
+    config = load_config(site / "site.yml")
+    build(config, output=tmp_path / "first", show_progress=False)
+    seed = site / "seeds" / "001_66d0eec8100579d4.txt"
+    status = seed.stat()
+    seed.write_text(seed.read_text().replace("Quartz", "Quarts"))  # same size
+    os.utime(seed, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert seed.stat().st_size == status.st_size
+    copy = _fresh_copy(site, tmp_path / "copy")
+    parsed = _parsed(monkeypatch)
+    build(copy, output=tmp_path / "warm", show_progress=False)
+    assert sorted(parsed) == sorted([*UNDATED, "seeds/001_66d0eec8100579d4.txt"]), "content wins over the cache"
+    build(copy, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert "Quarts" in (tmp_path / "warm" / "index.html").read_text()
+    assert tree_bytes(tmp_path / "warm") == tree_bytes(tmp_path / "clean")
+
+
+def test_an_undated_document_keeps_its_cached_read_while_its_fallback_date_holds(site, tmp_path, monkeypatch):
+    build(load_config(site / "site.yml"), output=tmp_path / "first", show_progress=False)
+    copy = _fresh_copy(site, tmp_path / "copy")
+    for name in UNDATED:
+        second = int((site / name).stat().st_mtime)
+        os.utime(copy.root / name, (second + 0.5, second + 0.5))  # another stamp, the same date to the second
+    parsed = _parsed(monkeypatch)
+    build(copy, output=tmp_path / "warm", show_progress=False)
+    assert parsed == []
+    build(copy, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(tmp_path / "warm") == tree_bytes(tmp_path / "clean")
+
+
+def test_the_code_is_fingerprinted_by_content_not_by_mtime(tmp_path, monkeypatch):
+    code = shutil.copytree(cache.CODE, tmp_path / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "CODE", code)
+    config = SiteConfig(root=tmp_path / "site")
+
+    def fingerprint():
+        cache._code_digest.cache_clear()  # it is read once per process
+        return cache.fingerprint(config, ())
+
+    try:
+        before = fingerprint()
+        for path in code.rglob("*.py"):
+            os.utime(path, (1, 1))
+        assert fingerprint() == before, "a fresh checkout of the same code keeps the cache"
+        assert cache.fingerprint(replace(config, root=tmp_path / "elsewhere"), ()) == before
+        model = code / "model.py"
+        model.write_bytes(model.read_bytes().replace(b"class", b"klass", 1))
+        os.utime(model, (1, 1))
+        assert fingerprint() != before
+    finally:
+        cache._code_digest.cache_clear()
 
 
 def test_a_build_with_nothing_changed_stops_early_and_touches_nothing(site, tmp_path):

@@ -83,6 +83,17 @@ def test_the_pages_build_keeps_the_full_history():
     assert build and all((step.get("with") or {}).get("fetch-depth") == 0 for step in build), build
 
 
+def test_the_pages_build_restores_the_read_cache_even_after_a_code_change():
+    """Checked by content, the restored read cache makes a deploy a warm build; after a code change the
+    last cache is still restored and digest decides what of it holds."""
+    caches = [step["with"] for _, _, step in steps(load(REPO / ".github" / "workflows" / "pages.yml"))
+              if str(step.get("uses", "")).startswith("actions/cache@")
+              and step["with"]["path"].startswith(".cache/")]
+    assert len(caches) == 1, caches
+    fallback = caches[0]["restore-keys"].splitlines()[-1]
+    assert caches[0]["key"].startswith(fallback) and "hashFiles" not in fallback, caches[0]
+
+
 def test_dependabot_watches_every_ecosystem():
     config = load(DEPENDABOT)
     assert config["version"] == 2

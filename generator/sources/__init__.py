@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from generator.config import SiteConfig
@@ -11,6 +13,7 @@ from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic
 from generator.sources.article import build_article
 from generator.sources.document import decode, parse_document, read_bytes
+from generator.sources.filedates import fallback_date
 from generator.parallel import fork_map
 from generator.sources.topics import load_taxonomy
 from generator.walk import walk_files
@@ -40,14 +43,19 @@ def source_files(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
 def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
               diagnostics: Diagnostics) -> Article:
     label = path.relative_to(config.root).as_posix()  # also the default key: the same on every OS
-    text, lossy = decode(label, read_bytes(label, path, config.max_file_bytes))
+    return _article(label, read_bytes(label, path, config.max_file_bytes), path, config, taxonomy, diagnostics)
+
+
+def _article(label: str, data: bytes, path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
+             diagnostics: Diagnostics, undated=fallback_date) -> Article:
+    text, lossy = decode(label, data)
     if lossy:
         diagnostics.warn(label, "not valid UTF-8; undecodable bytes replaced with U+FFFD")
     if not text.strip():
         raise SourceError(label, "empty file")
     doc = parse_document(label, text)
     kind = "page" if "pages" in path.relative_to(config.root).parts[1:-1] else "article"
-    return build_article(doc, path, kind, config, taxonomy, diagnostics)
+    return build_article(doc, path, kind, config, taxonomy, diagnostics, undated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,11 @@ class CachedRead:
     stamp: tuple[int, int]  # (mtime_ns, size): unchanged stamp, unchanged file
     article: Article | None  # None when the file could not be read
     diagnostics: tuple[Diagnostic, ...]
+    # A new stamp on the same bytes (a fresh checkout, a copy) keeps the read: besides its path (the key),
+    # the settings and code (the cache's fingerprint) and its bytes, an article depends only on the date
+    # an undated document takes from git or its mtime, so that is kept too.
+    content: bytes | None = None  # digest of the bytes read; None: no bytes were read, never reused
+    undated: tuple[datetime, str] | None = None  # what fallback_date gave, when the document needed it
 
 
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
@@ -77,8 +90,10 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     candidates = files if edited is None else [p for p in files if p in edited]
     stamps = {path: file_stamp(path) for path in candidates}
     stale = [path for path, stamp in stamps.items() if path not in cache or cache[path].stamp != stamp]
-    records = fork_map(lambda path: _read_record(path, stamps[path], config, taxonomy), stale, workers, progress)
-    cache.update(zip(stale, records, strict=True))
+    records = fork_map(lambda path: _read_record(path, stamps[path], config, taxonomy, cache.get(path)),
+                       stale, workers, progress)
+    for path, record in zip(stale, records, strict=True):  # None: same bytes, the cached read stands
+        cache[path] = replace(cache[path], stamp=stamps[path]) if record is None else record
     articles: list[Article] = []
     for path in files:
         record = cache[path]
@@ -97,19 +112,36 @@ def file_stamp(path: str) -> tuple[int, int]:
     return (status.st_mtime_ns, status.st_size)
 
 
-def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy: tuple[Topic, ...]) -> CachedRead:
+def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy: tuple[Topic, ...],
+                 cached: CachedRead | None = None) -> CachedRead | None:
+    """A fresh read of the file, or None when its bytes (and its fallback date, if it took one) are
+    those `cached` was read from: then a clean read would give exactly the cached record."""
     local = Diagnostics()
-    article = None
+    article = content = None
+    undated: list[tuple[datetime, str]] = []
+
+    def recorded_date(file: Path) -> tuple[datetime, str]:
+        undated.append(fallback_date(file))
+        return undated[-1]
+
     try:
-        article = read_file(Path(path), config, taxonomy, local)
+        file = Path(path)
+        label = file.relative_to(config.root).as_posix()
+        data = read_bytes(label, file, config.max_file_bytes)
+        content = hashlib.blake2b(data, digest_size=16).digest()
+        if cached is not None and cached.content == content and (
+                cached.undated is None or fallback_date(file) == cached.undated):
+            return None
+        article = _article(label, data, file, config, taxonomy, local, recorded_date)
     except SourceError as error:
         local.add(error.diagnostic)
     except OSError as error:
+        content = None  # the failure, not the bytes, made this record
         local.add(SourceError(os.path.relpath(path, config.root), f"cannot read: {error.strerror}").diagnostic)
     except Exception as error:  # a reader bug must cost one file, not the build
         local.add(SourceError(os.path.relpath(path, config.root),
                               f"could not be read ({type(error).__name__}: {error})").diagnostic)
-    return CachedRead(stamp, article, tuple(local.reported))
+    return CachedRead(stamp, article, tuple(local.reported), content, undated[0] if undated else None)
 
 
 def settle_ids(articles: list[Article], diagnostics: Diagnostics) -> list[Article]:

@@ -41,7 +41,8 @@ _BY_LOWER = {name.lower(): name for name in FIELDS_READ}
 
 
 def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
-                  taxonomy: tuple[Topic, ...], diagnostics: Diagnostics) -> Article:
+                  taxonomy: tuple[Topic, ...], diagnostics: Diagnostics, undated=fallback_date) -> Article:
+    """`undated` gives the date of a document that has none (the read cache records what it gave)."""
     fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz, config.max_field_chars)
     for key in doc.meta or ():
         if key not in FIELDS_READ and key not in FIELDS_IGNORED:
@@ -55,7 +56,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     # Plain text has no place for a date or topics: taking them from git and keywords is how it is
     # read, so that is reported as information; front matter could have held them, so it warns.
     report = partial(diagnostics.info if doc.meta is None else diagnostics.warn, doc.path)
-    date = fields.date("publishedDateTime", "date") or _undated(file, report if kind != "page" else None)
+    date = fields.date("publishedDateTime", "date") or _undated(undated(file), report if kind != "page" else None)
     topics = fields.string_list("topics")
     if not topics and kind != "page":
         topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
@@ -107,8 +108,8 @@ def _first_paragraph(blocks, body_html: str) -> str:
     return clean_text(TAG.sub("", match.group(1))) if match else ""
 
 
-def _undated(file: Path, report) -> datetime:
-    date, origin = fallback_date(file)
+def _undated(fallback: tuple[datetime, str], report) -> datetime:
+    date, origin = fallback
     if report is not None:
         report(f"no date; using the {origin}, {date.isoformat()}")
     return date
