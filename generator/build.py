@@ -1,8 +1,8 @@
 """`digest build`, top to bottom: settings -> read -> index -> plan (routes) -> render -> write.
 
 A build writes into a staged copy of the output folder and swaps it in whole. With the cache, it
-stops early when nothing changed, re-reads only changed documents, and hard-links every output
-whose inputs are those of the last build instead of rendering it. The dev server keeps its memory
+stops early when nothing changed, re-reads only changed documents, and, when the folder is as the
+last build left it, renders only outputs whose inputs changed and patches those into it in place. The dev server keeps its memory
 between rebuilds in session.py instead; both plan with routes.site_outputs and render with Renderer.
 """
 
@@ -26,11 +26,11 @@ from generator.cache import (BuildRecord, fingerprint, inputs_digest, load_build
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.index import SiteIndex, build_index
-from generator.output import StagedSite, check_target, folder_digest
+from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
 from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, refuse_clashes, site_outputs, static_files
-from generator.search import index_staged_site
+from generator.search import BUNDLE, index_in_place, index_staged_site
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
@@ -91,14 +91,14 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         digests = _digests(config, taxonomy, drafts, index, outputs, workers) if use_cache else {}
         keep = last.reusable_outputs if last is not None else {}
         write = not (strict and diagnostics.items)
-        with StagedSite(target) as site:  # leaving it waits for the previous site's removal, done meanwhile
+        # A folder as the last build left it is patched in place; any other is replaced whole.
+        with PatchedSite(target) if keep else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[str] = []  # every file in the folder is already what this build makes
             else:
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"))
                 if write:
-                    index_staged_site(site, len(index.entries), _same_pages(digests, keep))
-                    site.commit(static)
+                    _publish(site, static, outputs, len(index.entries), _same_pages(digests, keep))
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
         if use_cache and write:
             save_build_record(config, target, BuildRecord(last.inputs, folder_digest(target), report, digests,
@@ -163,6 +163,18 @@ def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: R
 
     made = fork_imap(write_one, list(range(len(outputs))), workers, progress)
     return [output.path for output, rendered in zip(outputs, made, strict=True) if rendered]
+
+
+def _publish(site: StagedSite | PatchedSite, static: list[StaticFile], outputs: list[Output], stories: int,
+             same_pages: bool) -> None:
+    """Index the pages for search and put the new site in place. A staged site is indexed before its
+    swap; a patched one after its pages are in, since only then does one folder hold them all."""
+    if isinstance(site, PatchedSite):
+        site.commit(static, {output.path for output in outputs}, managed_elsewhere=BUNDLE + "/")
+        index_in_place(site.target, site.staging, stories, same_pages)
+    else:
+        index_staged_site(site, stories, same_pages)
+        site.commit(static)
 
 
 def _same_pages(digests: dict, keep: dict) -> bool:

@@ -7,8 +7,9 @@ Only story pages are read at all (STORY_PAGES): listings, standalone pages such 
 page and the 404 page are never in the index, and neither is a draft unless the build includes drafts.
 
 `digest build` indexes the staged site just before it is swapped in (`index_staged_site`), so the index
-is part of the atomic build and always describes the pages beside it; `PreviewSearch` keeps the dev
-server's index up to date in the background.
+is part of the atomic build and always describes the pages beside it; a rebuild that patches the site
+in place indexes it once its pages are in (`index_in_place`); `PreviewSearch` keeps the dev server's
+index up to date in the background.
 """
 
 from __future__ import annotations
@@ -58,6 +59,41 @@ def index_staged_site(site: StagedSite, stories: int, pages_unchanged: bool) -> 
     bundle = site.staging / BUNDLE
     if run_pagefind(site.staging, bundle):
         _link_unchanged(bundle, previous)
+
+
+def index_in_place(site: Path, scratch: Path, stories: int, pages_unchanged: bool) -> None:
+    """Index a site patched in place (output.PatchedSite), whose pages are now all final: Pagefind writes
+    a fresh index into `scratch`, which is then installed over the old one file by file."""
+    bundle = site / BUNDLE
+    if stories == 0:
+        shutil.rmtree(bundle, ignore_errors=True)
+    elif not (pages_unchanged and (bundle / ENTRY).is_file()):
+        if run_pagefind(site, scratch / BUNDLE):
+            _install(scratch / BUNDLE, bundle, remove_old=True)
+        else:
+            shutil.rmtree(bundle, ignore_errors=True)
+
+
+def _install(fresh: Path, bundle: Path, remove_old: bool) -> None:
+    """Move a new index into place under a site being read: its files land beside the old ones (Pagefind
+    names most by their content; identical ones are left as they are), pagefind-entry.json, which names
+    the rest, is replaced last, and only then are the old index's files removed (`remove_old`)."""
+    new = _files(fresh)
+    for relative in new:
+        if relative != ENTRY and not _same_file(fresh / relative, bundle / relative):
+            (bundle / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(fresh / relative, bundle / relative)
+    os.replace(fresh / ENTRY, bundle / ENTRY)
+    if remove_old:
+        for relative in set(_files(bundle)) - set(new):
+            (bundle / relative).unlink()
+
+
+def _same_file(new: Path, old: Path) -> bool:
+    try:
+        return old.stat().st_size == new.stat().st_size and old.read_bytes() == new.read_bytes()
+    except OSError:
+        return False
 
 
 def run_pagefind(site: Path, bundle: Path, background: bool = False) -> bool:
@@ -222,14 +258,9 @@ class PreviewSearch:
             return
         fresh = Path(tempfile.mkdtemp(prefix=".search-", dir=self.folder))
         try:
-            if not run_pagefind(self.folder, fresh / BUNDLE, background=True):
-                return
-            target = self.folder / BUNDLE
-            for relative in _files(fresh / BUNDLE):
-                if relative != ENTRY:
-                    (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(fresh / BUNDLE / relative, target / relative)
-            os.replace(fresh / BUNDLE / ENTRY, target / ENTRY)
+            if run_pagefind(self.folder, fresh / BUNDLE, background=True):
+                # The old files stay: a page that loaded the previous entry may still fetch them.
+                _install(fresh / BUNDLE, self.folder / BUNDLE, remove_old=False)
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
 

@@ -15,7 +15,7 @@ from generator.build import build
 from generator.cache import cache_path
 from generator.config import SiteConfig, load_config
 from generator.sources.document import parse_document, read_bytes
-from sitecheck import tree_bytes
+from sitecheck import broken_links, tree_bytes
 
 
 def test_a_cached_build_is_byte_identical_to_a_clean_one(site, tmp_path):
@@ -243,9 +243,10 @@ def test_after_one_edit_only_the_pages_showing_it_are_rendered_again(site, tmp_p
     _cli_build(site, 1)
     _edit_seed(site, site / "out")
     summary = _cli_build(site, 2)
-    # its own, the home page, its month, its 2 topics, its week's edition and email copy, and (its provider
-    # renamed) /sources/ and the new outlet's page; the site's, its topics', the outlet's and the editions' feeds
-    assert "wrote 9 pages and 10 feeds" in summary, summary
+    # its own, the home page, its month, its 2 topics, its week's edition (an old week: no email copy), and
+    # (its provider renamed) /sources/ and the new outlet's page; the site's, its topics', the outlet's and
+    # the editions' feeds
+    assert "wrote 8 pages and 10 feeds" in summary, summary
     build(load_config(site / "site.yml"), output=tmp_path / "clean", show_progress=False, use_cache=False)
     assert tree_bytes(site / "out") == tree_bytes(tmp_path / "clean")
 
@@ -274,3 +275,57 @@ def test_a_change_that_alters_no_output_leaves_the_folder_as_it_is(site, tmp_pat
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [out, *out.rglob("*")]} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no staging folder left"
     assert build(config, output=out, show_progress=False).up_to_date
+
+
+def _retitle_seed(site):
+    seed = site / "seeds" / "004_5cd5536e1fb50c68.txt"
+    seed.write_text(seed.read_text().replace('title: "Ethical', 'title: "Retitled: Ethical', 1))
+
+
+OLD_STORY = "2023/11/ethical-considerations-in-ai-driven-healthcare"
+NEW_STORY = "2023/11/retitled-ethical-considerations-in-ai-driven-healthcare"
+
+
+def test_a_rebuild_after_an_edit_patches_the_folder_in_place(site, tmp_path):
+    """No new tree beside the old one: the pages the edit changed are renamed over their old copies,
+    the story's old address is removed, and everything else is left exactly as it was."""
+    config = load_config(site / "site.yml")
+    out = tmp_path / "out"
+    build(config, output=out, show_progress=False)
+    untouched = out / "2020" / "09" / "index.html"
+    before = {"folder": out.stat().st_ino, "page": (untouched.stat().st_ino, untouched.stat().st_mtime_ns)}
+    _retitle_seed(site)
+    build(config, output=out, show_progress=False)
+    assert out.stat().st_ino == before["folder"], "the folder was patched, not replaced"
+    assert (untouched.stat().st_ino, untouched.stat().st_mtime_ns) == before["page"]
+    assert (out / NEW_STORY / "index.html").is_file() and not (out / OLD_STORY).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no staging folder left"
+    build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean"), "search index included"
+
+
+def test_an_interrupted_patch_leaves_a_working_site_and_the_next_build_repairs_it(site, tmp_path, monkeypatch):
+    from generator import output
+
+    config = load_config(site / "site.yml")
+    out = tmp_path / "out"
+    build(config, output=out, show_progress=False)
+    _retitle_seed(site)
+    real_replace, moved = os.replace, []
+
+    def interrupted(source, destination):
+        if len(moved) == 3:
+            raise KeyboardInterrupt
+        moved.append(destination)
+        real_replace(source, destination)
+
+    monkeypatch.setattr(output.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(config, output=out, show_progress=False)
+    monkeypatch.undo()
+    assert len(moved) == 3 and (out / NEW_STORY / "index.html").is_file(), "new pages arrive first"
+    assert broken_links(out, "/digest/") == [], "halfway, every link still resolves"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
+    build(config, output=out, show_progress=False)
+    build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
