@@ -25,7 +25,7 @@ from generator.cache import (BuildRecord, fingerprint, inputs_digest, load_build
                              save_build_record, save_reads)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.index import SiteIndex, build_index
+from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
 from generator.render import Renderer, template_stamps
@@ -144,7 +144,11 @@ def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outpu
     page shows (settings, code, templates, navigation)."""
     shared = _digest((fingerprint(config, taxonomy), str(config.root), drafts, sorted(template_stamps(config).items()),
                       index.standalone))
-    digests = fork_map(lambda n: _digest((shared, outputs[n].inputs)), list(range(len(outputs))), workers)
+    _entry_digests.clear()
+    try:
+        digests = fork_map(lambda n: _digest((shared, outputs[n].inputs)), list(range(len(outputs))), workers)
+    finally:
+        _entry_digests.clear()  # it keeps every entry alive
     return dict(zip((output.path for output in outputs), digests, strict=True))
 
 
@@ -184,17 +188,36 @@ def _same_pages(digests: dict, keep: dict) -> bool:
             and pages == {path: d for path, d in keep.items() if path.endswith(".html")})
 
 
-def _digest(inputs) -> bytes | None:
+def _digest(inputs, pickler_class=None) -> bytes | None:
     """A digest of the value of `inputs`: the pickler's memo is off ("fast" mode), so objects shared in
     one process and merely equal in another (a topic name from topics.yml) give the same bytes."""
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler = (pickler_class or _EntriesByDigest)(buffer, pickle.HIGHEST_PROTOCOL)
     pickler.fast = True
     try:
         pickler.dump(inputs)
     except (pickle.PicklingError, TypeError, AttributeError, ValueError):
         return None  # cannot be digested: always rendered
     return hashlib.sha256(buffer.getbuffer()).digest()
+
+
+class _EntriesByDigest(pickle.Pickler):
+    """Pickles each story (Entry) as the digest of its value, taken once per process: a story shows in
+    up to ten outputs (its page, listings, feeds), and pickling it whole for each took seconds at 10k."""
+
+    def persistent_id(self, obj):
+        if type(obj) is not Entry:
+            return None
+        known = _entry_digests.get(id(obj))
+        if known is None or known[0] is not obj:
+            digest = _digest(obj, pickle.Pickler)
+            if digest is None:
+                raise pickle.PicklingError("a story that cannot be digested")
+            known = _entry_digests[id(obj)] = (obj, digest)
+        return known[1]
+
+
+_entry_digests: dict[int, tuple[Entry, bytes | int]] = {}  # id -> (the entry, kept alive; its digest)
 
 
 def _static_digest(static: list[StaticFile]) -> str:
