@@ -38,6 +38,10 @@ BUNDLE = "pagefind"  # the index's folder in the site; static/search.js loads BU
 STORY_PAGES = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html"
 ENTRY = "pagefind-entry.json"
 MAGIC = b"pagefind_dcd"  # what starts each of Pagefind's gzipped CBOR files, once unzipped
+# Pagefind's ready-made search interfaces; the search page uses only its API (pagefind.js, which loads
+# pagefind-worker.js, the wasm and the index), so these ~450 KB would be published for nothing.
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
+          "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js")
 NOTHING_TO_INDEX = "not able to build an index"  # Pagefind's refusal of pages without a word to index
 
 
@@ -120,6 +124,8 @@ def run_pagefind(site: Path, bundle: Path, background: bool = False) -> bool:
         raise OutputError(f"the search index could not be built: Pagefind exited with status {process.returncode}"
                           + (f": {said}" if said else ""))
     sort_filters(bundle)
+    for name in UNUSED:
+        (bundle / name).unlink(missing_ok=True)
     return True
 
 

@@ -147,6 +147,13 @@ def test_only_published_story_pages_are_indexed(www):
     assert "Filed in" not in story["content"] and "Medical Imaging" not in story["content"]
 
 
+def test_the_index_ships_without_pagefinds_unused_interfaces(www):
+    bundle = www / "digest" / "pagefind"
+    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-worker.js").is_file()
+    assert not [p.name for p in bundle.iterdir() if p.name.endswith((".js", ".css"))
+                and p.name not in ("pagefind.js", "pagefind-worker.js")]
+
+
 def test_a_drafts_build_indexes_drafts(tmp_path):
     build(load_config(copy_site(tmp_path) / "site.yml"), output=tmp_path / "out", drafts=True, show_progress=False)
     assert any(DRAFT_WORD in record["content"] for record in indexed_pages(tmp_path / "out").values())
