@@ -31,6 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
 WORK = REPO / "bench" / "work"
 DIGEST = [sys.executable, "-m", "generator"]
+# The same build with the search index left out: Hugo and Pelican build none, so this is the like-for-like
+# row, and its peak memory is our own processes' (Pagefind's is reported on the search index row).
+DIGEST_NO_SEARCH = [sys.executable, "-c", "import generator.build as b; b.index_staged_site = lambda *a: None; "
+                    "from generator.cli import main; main()"]
 EDITS = 10
 SITE_YML = "title: Bench digest\nurl: https://example.org\nbase_path: /digest/\nsources: [seeds]\n"
 
@@ -101,22 +105,48 @@ def anchor_commands(site: Path, count: int) -> dict:
 
 def full_builds(site: Path, count: int, runs: int, anchors: bool) -> dict:
     """Cold builds into a fresh, empty output folder each time, the tools taking turns."""
-    tools = {"digest": lambda out: DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)]}
+    tools = {"digest": lambda out: DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)],
+             "digest (search index left out)": lambda out: DIGEST_NO_SEARCH + ["build", "--quiet", "--no-cache",
+                                                                                 "--output", str(out)]}
     if anchors:
         tools.update(anchor_commands(site, count))
         if count > 10_000:
             tools.pop("Pelican 4.12")  # minutes a run past 10k: the published anchors stop there too
     walls = {name: [] for name in tools}
     peaks = {name: 0.0 for name in tools}
+    sizes = {}
     for _ in range(runs):
         for name, command in tools.items():
             out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
             wall, peak = timed(command(out), site)
             walls[name].append(wall)
             peaks[name] = max(peaks[name], peak)
+            if name == "digest":
+                sizes = published_size(out)
             shutil.rmtree(out.parent)
-    return {name: {"median": statistics.median(w), "min": min(w), "max": max(w), "peak": peaks[name]}
-            for name, w in walls.items()}
+    results = {name: {"median": statistics.median(w), "min": min(w), "max": max(w), "peak": peaks[name]}
+               for name, w in walls.items()}
+    results["digest"]["size"] = sizes
+    return results
+
+
+def published_size(out: Path) -> dict[str, int]:
+    """Bytes of every file under the output folder, by kind of page (what GitHub Pages counts toward its
+    1 GB limit is the files; folders are not counted here)."""
+    sizes: dict[str, int] = {}
+    for folder, _, files in os.walk(out):
+        for name in files:
+            path = Path(folder) / name
+            parts = path.relative_to(out).parts
+            if parts[0].isdigit():
+                kind = "story pages" if len(parts) == 4 else "month archives"
+            elif name.startswith("feed."):
+                kind = "feeds"
+            else:
+                kind = {"topics": "topic pages", "sources": "source pages", "editions": "editions",
+                        "page": "home pages", "pagefind": "search index"}.get(parts[0], "other") if len(parts) > 1 else "other"
+            sizes[kind] = sizes.get(kind, 0) + path.stat().st_size
+    return sizes
 
 
 def warm_builds(site: Path, runs: int) -> dict:
@@ -138,6 +168,22 @@ def warm_builds(site: Path, runs: int) -> dict:
             seed.write_text(original, encoding="utf-8")
     shutil.rmtree(out)
     return {"nothing changed": _summary(unchanged), "one item edited": _summary(edited)}
+
+
+def warm_fresh_builds(site: Path, runs: int) -> dict:
+    """A daily deploy on CI: a fresh checkout (every document's mtime new) with `.cache/` restored, into an
+    empty output folder. The read cache is checked by content, so no document is parsed again."""
+    measures = []
+    for _ in range(runs):
+        timed(DIGEST + ["build", "--quiet", "--output", str(WORK / "warm-seed")], site)  # the cache, warm
+        now = time.time()
+        for seed in (site / "seeds").iterdir():
+            os.utime(seed, (now, now))
+        out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
+        measures.append(timed(DIGEST + ["build", "--quiet", "--output", str(out)], site))
+        shutil.rmtree(out.parent)
+    shutil.rmtree(WORK / "warm-seed")
+    return _summary(measures)
 
 
 def search_index(site: Path, count: int, runs: int) -> dict:
@@ -217,18 +263,33 @@ def main() -> None:
         site = corpus_site(count)
         results = full_builds(site, count, runs=3 if count <= 10_000 else 1, anchors=anchors)
         ours = results["digest"]["median"]
+        hugo = results.get("Hugo 0.168", {}).get("median")
         for name, build in results.items():
-            ratio = "" if name == "digest" else f" (digest takes {ours / build['median']:.2f}x)"
+            if name == "digest":
+                ratio = f" (digest takes {ours / hugo:.2f}x Hugo)" if hugo else ""
+            elif name.startswith("digest"):
+                ratio = f" (digest takes {build['median'] / hugo:.2f}x Hugo)" if hugo else ""
+            else:
+                ratio = f" (digest takes {ours / build['median']:.2f}x)"
             rows.append((f"{count:,}", f"{name} cold full build, fresh output folder{ratio}",
                          f"{build['median']:.2f} s ({build['min']:.2f}-{build['max']:.2f})", f"{build['peak']:.0f} MiB"))
             print(rows[-1], flush=True)
+        size = results["digest"]["size"]
+        parts = ", ".join(f"{kind} {bytes_ / count:,.0f}" for kind, bytes_ in sorted(size.items(), key=lambda kv: -kv[1]))
+        rows.append((f"{count:,}", f"published size: {sum(size.values()) / count:,.0f} bytes per item "
+                     f"({sum(size.values()) / 2**20:,.1f} MiB); per item, {parts}", "", ""))
+        print(rows[-1], flush=True)
+        warm = warm_fresh_builds(site, runs=3 if count <= 10_000 else 1)
+        ratio = f" (digest takes {warm['median'] / hugo:.2f}x Hugo's cold build)" if hugo else ""
+        rows.append((f"{count:,}", f"digest warm read cache, fresh checkout and output folder (a daily Pages deploy){ratio}",
+                     f"{warm['median']:.2f} s ({warm['min']:.2f}-{warm['max']:.2f})", f"{warm['peak']:.0f} MiB"))
+        print(rows[-1], flush=True)
         index = search_index(site, count, runs=3 if count <= 10_000 else 1)
         rows.append((f"{count:,}", f"search index alone (Pagefind, {index['pages']:,} stories); "
                      f"{index['bytes'] / 2**20:.1f} MiB in {index['files']:,} files, of which word index "
                      f"{index['index'] / 2**20:.1f} MiB and one fragment per story {index['fragments'] / 2**20:.1f} MiB",
                      f"{index['median']:.2f} s ({index['min']:.2f}-{index['max']:.2f})", f"{index['peak']:.0f} MiB"))
         print(rows[-1], flush=True)
-        hugo = results.get("Hugo 0.168", {}).get("median")
         for what, warm in warm_builds(site, runs=3 if count <= 10_000 else 1).items():
             ratio = f" (digest takes {warm['median'] / hugo:.2f}x Hugo's cold build)" if hugo else ""
             rows.append((f"{count:,}", f"digest rebuild, {what} (cache, previous output){ratio}",
