@@ -89,12 +89,15 @@ def _human_date(moment: datetime) -> str:
     return f"{moment.day} {moment.strftime('%B %Y')}"
 
 
+FEED_ENTRY = 0  # a kind for Renderer._once; cards use their heading level (2, 3)
+
+
 class Renderer:
     def __init__(self, config: SiteConfig, urls: Urls, drafts: bool):
         self.config, self.urls = config, urls
         self.env = make_environment(config, urls)
         self.env.globals.update(nav_pages=(), preview_drafts=drafts, card=self._card)
-        self._cards: dict[tuple[int, int], tuple[Entry, Markup]] = {}
+        self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
         self._writers = {"template": self._template, "atom": self._atom, "json_feed": self._json_feed,
                          "bytes": lambda output: output.context["bytes"], "email": self._email,
                          "editions_atom": self._editions_atom, "editions_json": self._editions_json}
@@ -105,13 +108,16 @@ class Renderer:
         self._cards.clear()
 
     def _card(self, entry: Entry, level: int = 2) -> Markup:
-        """A story's card (the `card` macro of _macros.html), rendered once per process: the same card
-        shows on the home pages, each of its topics' pages and more, and rendering it was half the
-        time spent on listings. Kept by identity, with the entry, so a new index never meets an old card."""
-        made = self._cards.get((id(entry), level))
+        """A story's card (the `card` macro of _macros.html): the same card shows on the home pages,
+        each of its topics' pages and more, and rendering it for each was half the time of listings."""
+        return self._once(entry, level, lambda: self.env.get_template("_macros.html").module.card(entry, level))
+
+    def _once(self, entry: Entry, kind: int, make):
+        """What `make` renders for `entry`, rendered once per process. Kept by identity, with the entry,
+        so a new index never meets an old rendering."""
+        made = self._cards.get((id(entry), kind))
         if made is None or made[0] is not entry:
-            made = (entry, self.env.get_template("_macros.html").module.card(entry, level))
-            self._cards[(id(entry), level)] = made
+            made = self._cards[(id(entry), kind)] = (entry, make())
         return made[1]
 
     def render(self, output: Output) -> bytes:
@@ -148,7 +154,8 @@ class Renderer:
         return [feed_item(entry, self.config, self.urls, self._feed_entry) for entry in feed.entries]
 
     def _feed_entry(self, entry: Entry) -> str:
-        return self.env.get_template("feed_entry.html").render(entry=entry)
+        """A story's feed content: the same in the site's feed, its topics' and its outlet's, Atom and JSON."""
+        return self._once(entry, FEED_ENTRY, lambda: self.env.get_template("feed_entry.html").render(entry=entry))
 
 
 def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:
