@@ -15,6 +15,7 @@ from yaml.nodes import ScalarNode, SequenceNode
 STR_TAG, NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
 SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+RESOLVED_TAGS = {STR_TAG, NULL_TAG, SEQ_TAG, MAP_TAG}  # what `resolve` gives: standard, so checked at once
 STANDARD_TAGS = "tag:yaml.org,2002:"  # !!int, !!str, ...: kept as the text written
 UNSAFE_TAGS = "tag:yaml.org,2002:python/"
 
@@ -60,12 +61,14 @@ class StringLoader(_Parser):
     def _construct(self, node, seen: set):
         if id(node) in seen:
             raise ConstructorError(None, None, "YAML aliases (*name) are not allowed in documents", node.start_mark)
-        if node.tag.startswith(UNSAFE_TAGS) or not node.tag.startswith(STANDARD_TAGS):
-            raise ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
+        tag = node.tag
+        if tag not in RESOLVED_TAGS and (tag.startswith(UNSAFE_TAGS) or not tag.startswith(STANDARD_TAGS)):
+            raise ConstructorError(None, None, f"unsupported tag {tag!r}", node.start_mark)
         seen.add(id(node))
-        if isinstance(node, ScalarNode):
-            return None if node.tag == NULL_TAG else node.value
-        if isinstance(node, SequenceNode):
+        kind = type(node)
+        if kind is ScalarNode:
+            return None if tag == NULL_TAG else node.value
+        if kind is SequenceNode:
             return [self._construct(item, seen) for item in node.value]
         mapping = {}
         for key_node, value_node in node.value:
