@@ -54,7 +54,7 @@ def _article(label: str, data: bytes, path: Path, config: SiteConfig, taxonomy: 
     if not text.strip():
         raise SourceError(label, "empty file")
     doc = parse_document(label, text)
-    kind = "page" if "pages" in path.relative_to(config.root).parts[1:-1] else "article"
+    kind = "page" if "pages" in label.split("/")[1:-1] else "article"
     return build_article(doc, path, kind, config, taxonomy, diagnostics, undated)
 
 

@@ -32,7 +32,10 @@ def clean_text(value: str) -> str:
 
 def safe_url(value: str) -> str | None:
     """Only absolute http(s) URLs become links."""
-    value = CONTROL_CHARS.sub("", html.unescape(value)).strip()
+    value = html.unescape(value)
+    if not value.isprintable():  # as in clean_text: a cheap test first
+        value = CONTROL_CHARS.sub("", value)
+    value = value.strip()
     try:
         parts = urlsplit(value)
     except ValueError:
