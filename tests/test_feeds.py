@@ -137,3 +137,18 @@ def test_no_feed_id_moves_when_other_documents_arrive(site, tmp_path):
     month = tmp_path / "b" / "2026" / "11"
     for copy in ("the-same-story-2", "the-same-story-3"):
         assert 'http-equiv="refresh"' in (month / copy / "index.html").read_text(), "each copy's address still works"
+
+
+@pytest.mark.parametrize("taken", ["feed", "topic/ai", "source/quartz", "edition/2026-W45", "editions"])
+def test_a_story_cannot_take_the_id_of_a_feed(site, tmp_path, taken):
+    """A reader that saw one id on a feed and on an entry could take one for the other."""
+    write(site / "seeds" / "squatter.md", f"---\nid: {taken}\ntitle: Squatter\ndate: 2026-11-20T09:00:00Z\n"
+                                          "topics: [AI]\n---\nBody.\n")
+    report = build(load_config(site / "site.yml"), output=tmp_path / "out", show_progress=False)
+    assert any("squatter.md" in str(d) and "'id'" in str(d) for d in report.diagnostics.warnings)
+    feeds = [parse(path) for path in (tmp_path / "out").rglob("feed.xml")]
+    feed_ids = {feed.feed.id for feed in feeds}
+    entry_ids = {entry.id for feed in feeds for entry in feed.entries}
+    squatters = [entry for feed in feeds for entry in feed.entries if entry.title == "Squatter"]
+    assert squatters and all(entry.id.endswith(":seeds/squatter.md") for entry in squatters), "minted from its path"
+    assert not feed_ids & entry_ids

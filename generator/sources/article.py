@@ -61,7 +61,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     if not topics and kind != "page":
         topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
     return Article(
-        key=fields.text("id") or doc.path, source=doc.path, kind=kind, title=title, date=date,
+        key=_key(fields, doc.path), source=doc.path, kind=kind, title=title, date=date,
         updated=max(date, fields.date("updatedDateTime", "updated") or date),
         summary=summary, body_html=body_html, blocks=blocks, topics=topics,
         provider=_provider(fields, fields.meta.get("provider")),
@@ -139,6 +139,20 @@ def _image(fields: FieldReader, title: str) -> Image | None:
             alt = fields.text("alt", "title", mapping=entry) or title
             return Image(url, fields.integer("width", entry), fields.integer("height", entry), alt)
     return None
+
+
+# The ids the feeds themselves carry (index._feeds, routes.edition_feeds): a story holding one would
+# share an id with a whole feed in a reader's eyes.
+FEED_IDS, FEED_ID_PREFIXES = ("feed", "editions"), ("topic/", "source/", "edition/")
+
+
+def _key(fields: FieldReader, path: str) -> str:
+    """The story's permanent identity: its `id`, or else its path."""
+    key = fields.text("id")
+    if key in FEED_IDS or key.startswith(FEED_ID_PREFIXES):
+        fields.warn("id", f"{key!r} is the id of one of the site's feeds; the file's path is used instead")
+        key = ""
+    return key or path
 
 
 def _related(fields: FieldReader) -> tuple[Related, ...]:
