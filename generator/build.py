@@ -91,8 +91,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         digests = _digests(config, taxonomy, drafts, index, outputs, workers) if use_cache else {}
         keep = last.reusable_outputs if last is not None else {}
         write = not (strict and diagnostics.items)
-        # A folder as the last build left it is patched in place; any other is replaced whole.
-        with PatchedSite(target) if keep else StagedSite(target) as site:
+        with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[str] = []  # every file in the folder is already what this build makes
             else:
@@ -167,6 +166,21 @@ def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: R
 
     made = fork_imap(write_one, list(range(len(outputs))), workers, progress)
     return [output.path for output, rendered in zip(outputs, made, strict=True) if rendered]
+
+
+def _patchable(last: LastBuild | None, outputs: list[Output], digests: dict) -> bool:
+    """Patch the folder in place only for a few changes (a tenth of the outputs at most) to a folder as
+    the last build left it. A stylesheet or template change, or a new setting, reaches every page:
+    patched file by file, a reader would meet new pages beside old ones (and new CSS under old HTML)
+    for seconds, so such a site is built beside the old one and swapped in whole."""
+    if last is None or not last.reusable_outputs or not last.same_static:
+        return False
+    kept = last.reusable_outputs
+    changed = sum(digests.get(output.path) is None or digests[output.path] != kept.get(output.path) for output in outputs)
+    return changed <= max(PATCH_FILES, len(outputs) // 10)
+
+
+PATCH_FILES = 64  # on a small site a patch of everything takes milliseconds: patch up to this many anyway
 
 
 def _publish(site: StagedSite | PatchedSite, static: list[StaticFile], outputs: list[Output], stories: int,

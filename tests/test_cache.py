@@ -329,3 +329,29 @@ def test_an_interrupted_patch_leaves_a_working_site_and_the_next_build_repairs_i
     build(config, output=out, show_progress=False)
     build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_a_change_reaching_every_page_replaces_the_folder_whole(site, tmp_path):
+    """Patched file by file, new pages would sit beside old ones for seconds; built beside, none do."""
+    config = load_config(site / "site.yml")
+    out = tmp_path / "out"
+    build(config, output=out, show_progress=False)
+    folder = out.stat().st_ino
+    write(site / "static" / "style.css", "body { color: teal; }\n")  # the site's own stylesheet wins
+    build(config, output=out, show_progress=False)
+    assert out.stat().st_ino != folder, "swapped in whole"
+    build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("changed, patched", [(64, True), (100, True), (101, False), (1000, False)])
+def test_only_a_few_changed_outputs_are_patched_in(changed, patched):
+    from types import SimpleNamespace
+    from generator.build import _patchable
+
+    outputs = [SimpleNamespace(path=f"{n}.html") for n in range(1000)]
+    last = SimpleNamespace(reusable_outputs={o.path: b"old" for o in outputs}, same_static=True)
+    digests = {o.path: (b"new" if n < changed else b"old") for n, o in enumerate(outputs)}
+    assert _patchable(last, outputs, digests) is patched
+    assert not _patchable(SimpleNamespace(reusable_outputs=last.reusable_outputs, same_static=False), outputs,
+                          {o.path: b"old" for o in outputs}), "a static file changed: every page may look different"
