@@ -2,8 +2,9 @@
 
 A build writes into a staged copy of the output folder and swaps it in whole. With the cache, it
 stops early when nothing changed, re-reads only changed documents, and, when the folder is as the
-last build left it, renders only outputs whose inputs changed and patches those into it in place. The dev server keeps its memory
-between rebuilds in session.py instead; both plan with routes.site_outputs and render with Renderer.
+last build left it, renders only outputs whose inputs changed; a few such changes are patched into
+the folder in place. The dev server keeps its memory between rebuilds in session.py instead; both
+plan with routes.site_outputs and render with Renderer.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ class _EntriesByDigest(pickle.Pickler):
         return known[1]
 
 
-_entry_digests: dict[int, tuple[Entry, bytes | int]] = {}  # id -> (the entry, kept alive; its digest)
+_entry_digests: dict[int, tuple[Entry, bytes]] = {}  # id -> (the entry, kept alive; its digest)
 
 
 def _static_digest(static: list[StaticFile]) -> str:
