@@ -1,10 +1,7 @@
 """Weekly editions as a reader, a subscriber and a newsletter editor meet them."""
 
-import functools
-import http.server
 import re
 import shutil
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.index import build_index, story_score
 from generator.model import Article, Provider
+from sitecheck import serving
 from test_publish import axe_violations, vnu_errors
 
 UTC = timezone.utc
@@ -135,12 +133,8 @@ def test_the_email_copy_is_self_contained_with_absolute_links(weekly, tmp_path):
 def served(weekly, tmp_path):
     out = tmp_path / "www"
     build(weekly, output=out / "digest", show_progress=False)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/digest/", out
-    server.shutdown()
+    with serving(out) as origin:
+        yield origin + "/digest/", out
 
 
 def test_the_email_reads_on_a_phone(served, browser):  # noqa: F811

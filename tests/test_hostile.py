@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from browser import browser  # noqa: F401  (fixture)
 from conftest import REPO, minimal_site, shared_dir
 from generator.build import build
-from sitecheck import tree_bytes
+from sitecheck import serving, tree_bytes
 
 DATE = "publishedDateTime: 2021-01-12T04:40:00Z"
 TOPICS = "topics: [AI]"
@@ -281,15 +281,11 @@ def xss_site(tmp_path_factory):
 
 
 def test_no_injected_script_runs_on_any_page(xss_site, browser):  # noqa: F811
-    import functools
-    import http.server
-    import threading
+    with serving(xss_site) as base:
+        _visit_every_page(xss_site, base, browser)
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(xss_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.RequestHandlerClass.log_message = lambda *args: None
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_port}"
+
+def _visit_every_page(xss_site, base, browser):
     context = browser.new_context()
     problems: list[str] = []
     page = context.new_page()
@@ -312,7 +308,6 @@ def test_no_injected_script_runs_on_any_page(xss_site, browser):  # noqa: F811
                 problems.append(f"{path}: flag={flag!r} links={bad}")
     finally:
         context.close()
-        httpd.shutdown()
     assert problems == []
 
 

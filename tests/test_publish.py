@@ -1,14 +1,11 @@
 """Publish-ready: sitemap, robots, metadata, JSON Feed, and the quality bars checked with real tools
 (the Nu HTML Checker, axe-core in Chromium, feedparser)."""
 
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ from browser import browser  # noqa: F401  (fixture)
 from conftest import REPO, shared_dir
 from generator.build import build
 from generator.config import SiteConfig, load_config
+from sitecheck import QuietHandler, serving
 
 NODE_MODULES = REPO / "node_modules"
 ARTIFACTS = REPO / "test-artifacts"
@@ -47,7 +45,7 @@ def www(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(www):
-    class Handler(http.server.SimpleHTTPRequestHandler):
+    class Handler(QuietHandler):
         def send_error(self, code, message=None, explain=None):  # GitHub Pages answers a miss with 404.html
             if code == 404:
                 body = (www / "digest" / "404.html").read_bytes()
@@ -59,13 +57,8 @@ def served(www):
             else:
                 super().send_error(code, message, explain)
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/digest/"
-    server.shutdown()
+    with serving(www, Handler) as origin:
+        yield origin + "/digest/"
 
 
 def html_pages(out: Path) -> list[Path]:

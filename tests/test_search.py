@@ -1,9 +1,7 @@
 """Full-text search: the Pagefind index a build writes into /pagefind/, and the /search/ page that
 queries it, used in Chromium as a reader would, against the site served under /digest/."""
 
-import functools
 import gzip
-import http.server
 import json
 import shutil
 import threading
@@ -15,7 +13,7 @@ from browser import browser  # noqa: F401  (fixture)
 from conftest import REPO, RunningServer, minimal_site, write
 from generator.build import build
 from generator.config import load_config
-from sitecheck import tree_bytes
+from sitecheck import serving, tree_bytes
 from test_publish import axe_violations
 
 # A story whose body alone holds BODY_WORD, a second one sharing SHARED_WORD under another topic, a
@@ -102,14 +100,8 @@ def www(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(www):
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/digest/"
-    server.shutdown()
+    with serving(www) as origin:
+        yield origin + "/digest/"
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
 """Sources: /sources/ lists every outlet, /sources/<slug>/ its stories with their own feeds, and
 /feeds.opml every feed the site publishes, read back as a reader and a feed reader would."""
 
-import functools
-import http.server
 import math
 import re
 import shutil
-import threading
 import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 
@@ -18,7 +15,7 @@ from browser import browser  # noqa: F401  (fixture)
 from conftest import REPO, minimal_site, shared_dir, write
 from generator.build import build
 from generator.config import load_config
-from sitecheck import broken_links
+from sitecheck import broken_links, serving
 from test_publish import axe_violations, vnu_errors
 
 ORIGIN = "https://example.org/digest/"
@@ -285,17 +282,10 @@ def test_source_pages_pass_the_nu_html_checker(published, tmp_path):
     assert vnu_errors(tmp_path) == []
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(published):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(published[0])))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/digest/"
-    server.shutdown()
+    with serving(published[0]) as origin:
+        yield origin + "/digest/"
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -2,13 +2,11 @@
 video host until the reader asks for the video."""
 
 import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +17,7 @@ from browser import CHROMIUM_ARGS, browser, chromium_path  # noqa: F401  (fixtur
 from conftest import REPO, minimal_site, shared_dir, write
 from generator.build import build
 from generator.sources.sanitize import sanitize_embed
-from sitecheck import links, tree_bytes
+from sitecheck import links, serving, tree_bytes
 from test_publish import axe_violations, vnu_errors
 
 CORPUS_FOLDERS = ("powerapps", "smartable-ai")
@@ -146,13 +144,8 @@ def video_site(tmp_path_factory):
     for name, video in VIDEOS.items():
         write(root / "seeds" / f"{name}.md", video_item(video))
     build(config, output=root / "www" / "digest", show_progress=False)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "www"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.RequestHandlerClass.log_message = lambda *args: None
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    pages = {name: f"http://127.0.0.1:{httpd.server_port}/digest/2021/02/{video['slug']}/" for name, video in VIDEOS.items()}
-    yield root / "www" / "digest", pages
-    httpd.shutdown()
+    with serving(root / "www") as origin:
+        yield root / "www" / "digest", {name: f"{origin}/digest/2021/02/{video['slug']}/" for name, video in VIDEOS.items()}
 
 
 def on_video_platform(url: str) -> bool:
