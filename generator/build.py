@@ -30,13 +30,11 @@ from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
 from generator.render import Renderer, template_stamps
-from generator.routes import Output, StaticFile, refuse_clashes, site_outputs, static_files
+from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
 from generator.search import BUNDLE, index_in_place, index_staged_site
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
-
-FEED_NAMES = ("feed.xml", "feed.json")
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         write = not (strict and diagnostics.items)
         with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
-                rendered: list[str] = []  # every file in the folder is already what this build makes
+                rendered: list[Output] = []  # every file in the folder is already what this build makes
             else:
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"))
                 if write:
@@ -153,9 +151,9 @@ def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outpu
 
 
 def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: Renderer, site: StagedSite,
-                   workers: int, progress) -> list[str]:
+                   workers: int, progress) -> list[Output]:
     """Render and stage each output in the worker that rendered it (no page's bytes cross a pipe),
-    or link last build's file when its digest is unchanged. Returns the paths rendered."""
+    or link last build's file when its digest is unchanged. Returns the outputs rendered."""
 
     def write_one(n: int) -> bool:
         output = outputs[n]
@@ -166,7 +164,7 @@ def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: R
         return True
 
     made = fork_imap(write_one, list(range(len(outputs))), workers, progress)
-    return [output.path for output, rendered in zip(outputs, made, strict=True) if rendered]
+    return [output for output, rendered in zip(outputs, made, strict=True) if rendered]
 
 
 def _patchable(last: LastBuild | None, outputs: list[Output], digests: dict) -> bool:
@@ -240,11 +238,11 @@ def _static_digest(static: list[StaticFile]) -> str:
                                 for file in static]).encode()).hexdigest()
 
 
-def _report(read: int, diagnostics: Diagnostics, rendered: list[str], target: Path, written: bool,
+def _report(read: int, diagnostics: Diagnostics, rendered: list[Output], target: Path, written: bool,
             seconds: float) -> BuildReport:
     return BuildReport(
-        read=read, skipped=len(diagnostics.errors), pages=sum(p.endswith(".html") for p in rendered),
-        feeds=sum(p.endswith(FEED_NAMES) for p in rendered), diagnostics=diagnostics,
+        read=read, skipped=len(diagnostics.errors), pages=sum(o.path.endswith(".html") for o in rendered),
+        feeds=sum(o.writer is Writer.FEED for o in rendered), diagnostics=diagnostics,
         seconds=seconds, output=target.resolve(), written=written,
     )
 

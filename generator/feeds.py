@@ -13,6 +13,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from generator import __version__
+from generator.addresses import ATOM_FILE, EDITION_ENTRY_ID, JSON_FEED_FILE
 from generator.config import SiteConfig
 from generator.index import Edition, Entry, Feed, tag_uri
 from generator.urls import Urls
@@ -50,7 +51,7 @@ def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable
         id=tag_uri(config, entry.feed_key), url=urls.absolute(entry.path), title=article.title,
         content_html=entry_html(entry), published=article.date, updated=article.updated,
         # No separate summary: the content already holds its text, and a feed says everything once.
-        author=article.provider.name if article.provider else config.feed_author, summary="",
+        author=article.outlet or config.feed_author, summary="",
         source_url=article.source_url, image_url=article.image.url if article.image else None,
         categories=tuple(Category(topic.slug, topic.name) for topic in entry.topics),
     )
@@ -61,7 +62,7 @@ def edition_item(edition: Edition, config: SiteConfig, urls: Urls, content_html:
     its `updated`, never its id; it is published when the week ends, in the site's time zone."""
     ended = datetime.combine(edition.sunday + timedelta(days=1), time(), config.tz)
     return FeedItem(
-        id=tag_uri(config, f"edition/{edition.year:04d}-W{edition.week:02d}"), url=urls.absolute(edition.path),
+        id=tag_uri(config, EDITION_ENTRY_ID + edition.name), url=urls.absolute(edition.path),
         title=f"{edition.label}: top stories", content_html=content_html, published=ended,
         updated=max([ended, *(entry.article.updated for entry in edition.entries)]), author=config.feed_author,
         summary=f"The week's {len(edition.top)} top stories in {config.title}.", source_url=None,
@@ -82,13 +83,13 @@ class _Entry(FeedEntry):
         return element
 
 
-def render_json_feed(feed: Feed, items: list[FeedItem], config: SiteConfig, urls: Urls) -> bytes:
+def render_json_feed(feed: Feed, items: list[FeedItem], path: str, config: SiteConfig, urls: Urls) -> bytes:
     """JSON Feed 1.1 from the same entries as the Atom feed, with the same permanent ids."""
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
         "home_page_url": urls.absolute(feed.page_path),
-        "feed_url": urls.absolute(feed.links.json),
+        "feed_url": urls.absolute(path),
         "description": config.description or config.title,
         "language": config.language,
         "authors": [{"name": config.feed_author}],
@@ -117,13 +118,13 @@ def _json_item(item: FeedItem) -> dict:
     return data
 
 
-def render_atom_feed(feed: Feed, items: list[FeedItem], config: SiteConfig, urls: Urls) -> bytes:
+def render_atom_feed(feed: Feed, items: list[FeedItem], path: str, config: SiteConfig, urls: Urls) -> bytes:
     generator = FeedGenerator()
     generator.id(feed.id)
     generator.title(feed.title)
     generator.subtitle(config.description or config.title)
     generator.author({"name": config.feed_author})
-    generator.link(href=urls.absolute(feed.links.atom), rel="self", type="application/atom+xml")
+    generator.link(href=urls.absolute(path), rel="self", type=ATOM.media_type)
     generator.link(href=urls.absolute(feed.page_path), rel="alternate", type="text/html")
     generator.language(config.language)
     generator.generator("digest", version=__version__)
@@ -148,3 +149,22 @@ def _add_entry(entry, item: FeedItem, urls: Urls) -> None:
     entry.content(item.content_html, type="html")
     for category in item.categories:
         entry.category(term=category.term, label=category.label, scheme=urls.absolute("topics/"))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFormat:
+    """One way a feed is published: every listing with a feed offers each of FEED_FORMATS."""
+
+    name: str
+    file_name: str  # beside the page the feed mirrors
+    media_type: str  # of the file, and of the page's <link rel="alternate">
+    label: str  # how a page names it: "Subscribe (Atom feed)"
+    render: Callable[[Feed, list[FeedItem], str, SiteConfig, Urls], bytes]  # (feed, items, its path, ...)
+
+    def path(self, page_path: str) -> str:
+        return page_path + self.file_name
+
+
+ATOM = FeedFormat("atom", ATOM_FILE, "application/atom+xml", "Atom", render_atom_feed)
+JSON_FEED = FeedFormat("json", JSON_FEED_FILE, "application/feed+json", "JSON Feed", render_json_feed)
+FEED_FORMATS = (ATOM, JSON_FEED)  # the first is the one a page links in words and OPML lists

@@ -11,10 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from slugify import slugify
 
+from generator.addresses import (OUTLET_FEED_ID, RESERVED_PAGE_SLUGS, SITE_FEED_ID, TOPIC_FEED_ID,
+                                 edition_name, edition_path, month_path, outlet_path, topic_path)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.model import Article, Topic, placement_fields
@@ -22,7 +24,6 @@ from generator.stories import Story, cluster_stories
 from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
 
-RESERVED_PAGE_SLUGS = {"topics", "archive", "page", "static", "feed.xml", "404.html", "search", "pagefind"}
 NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
 
@@ -58,6 +59,11 @@ class Entry:
     def primary_topic(self) -> Topic:
         return self.topics[0] if self.topics else NO_TOPIC
 
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """Every outlet that told the story, its lead's first, each once."""
+        return tuple(dict.fromkeys(name for name in (self.article.outlet, *(c.outlet for c in self.also)) if name))
+
 
 @dataclass(frozen=True, slots=True)
 class TopicCount:
@@ -68,7 +74,7 @@ class TopicCount:
 
     @property
     def path(self) -> str:
-        return topic_path(self.topic)
+        return topic_path(self.topic.slug)
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ class TopicListing:
 
     @property
     def path(self) -> str:
-        return topic_path(self.topic)
+        return topic_path(self.topic.slug)
 
     @property
     def summary(self) -> TopicCount:
@@ -95,7 +101,7 @@ class MonthCount:
 
     @property
     def path(self) -> str:
-        return f"{self.year:04d}/{self.month:02d}/"
+        return month_path(self.year, self.month)
 
     @property
     def label(self) -> str:
@@ -137,33 +143,14 @@ def _newest_key(entry: Entry):
     return (-entry.article.date.timestamp(), entry.article.key)
 
 
-@dataclass(frozen=True, slots=True)
-class FeedLinks:
-    """Where a listing's feed is published, in both formats."""
-
-    atom: str
-    json: str
-
-
-def feed_links(page_path: str) -> FeedLinks:
-    """The feeds of the listing at `page_path` ("" for the site, "topics/<slug>/" for a topic)."""
-    return FeedLinks(page_path + "feed.xml", page_path + "feed.json")
-
-
 @dataclass(frozen=True)
 class Feed:
+    """A listing as feeds publish it, in every format of feeds.FEED_FORMATS, beside its page."""
+
     id: str
     title: str
     page_path: str  # the HTML page the feed mirrors; the feed files sit beside it
     entries: tuple[Entry, ...]
-
-    @property
-    def links(self) -> FeedLinks:
-        return feed_links(self.page_path)
-
-    @property
-    def path(self) -> str:
-        return self.links.atom
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +163,11 @@ class EditionCount:
 
     @property
     def path(self) -> str:
-        return f"editions/{self.year:04d}-W{self.week:02d}/"
+        return edition_path(self.year, self.week)
+
+    @property
+    def name(self) -> str:
+        return edition_name(self.year, self.week)
 
     @property
     def monday(self) -> date:
@@ -215,6 +206,10 @@ class Edition:
     @property
     def path(self) -> str:
         return self.summary.path
+
+    @property
+    def name(self) -> str:
+        return self.summary.name
 
     @property
     def label(self) -> str:
@@ -280,17 +275,13 @@ class SiteIndex:
         return newest_update(self.entries)
 
 
-def topic_path(topic: Topic) -> str:
-    return f"topics/{topic.slug}/"
-
-
 def path_of(thing) -> str:
     """The site-relative path of anything that has a page: an entry, a topic, a listing, a month, a
     pagination step, a feed's links, or a path given as it is."""
     if isinstance(thing, str):
         return thing
     if isinstance(thing, Topic):
-        return topic_path(thing)
+        return topic_path(thing.slug)
     return thing.path
 
 
@@ -328,7 +319,7 @@ def _one_entry_per_story(placed: tuple[Entry, ...], diagnostics: Diagnostics):
     for story in stories:
         first, lead = by_article[id(story.members[0])], by_article[id(story.lead)]
         listed[id(story.members[0])] = replace(lead, path=first.path, key=story.key, also=tuple(
-            Coverage(other.title, _outlet(other), other.source_url, other.date) for other in story.others))
+            Coverage(other.title, other.outlet, other.source_url, other.date) for other in story.others))
         for member in story.members[1:]:
             redirects.append(Redirect(by_article[id(member)].path, first.path))
             listed[id(member)] = None
@@ -337,12 +328,6 @@ def _one_entry_per_story(placed: tuple[Entry, ...], diagnostics: Diagnostics):
     entries = (listed.get(id(entry.article), entry) for entry in placed)
     return (tuple(entry for entry in entries if entry is not None), tuple(sorted(redirects, key=lambda r: r.path)),
             tuple(stories))
-
-
-def _outlet(article: Article) -> str:
-    if article.provider:
-        return article.provider.name
-    return urlsplit(article.source_url).hostname or "" if article.source_url else ""
 
 
 # What decides where an article is listed (model.placement): edits that change none of these (an
@@ -424,7 +409,7 @@ def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ..
 @lru_cache(maxsize=1 << 18)  # the dev server re-indexes on every save: a time-zone conversion is the dear part
 def _month_folder(date: datetime, tz) -> str:
     local = date.astimezone(tz)
-    return f"{local.year:04d}/{local.month:02d}/"
+    return month_path(local.year, local.month)
 
 
 def _place_pages(pages, diagnostics) -> tuple[Entry, ...]:
@@ -502,9 +487,9 @@ def tag_uri(config: SiteConfig, specific: str) -> str:
 
 
 def _feeds(config: SiteConfig, entries, topics) -> tuple[Feed, ...]:
-    site = Feed(tag_uri(config, "feed"), config.title, "", entries[:config.feed_size])
+    site = Feed(tag_uri(config, SITE_FEED_ID), config.title, "", entries[:config.feed_size])
     return (site,) + tuple(
-        Feed(tag_uri(config, f"topic/{listing.topic.slug}"),
+        Feed(tag_uri(config, TOPIC_FEED_ID + listing.topic.slug),
              f"{listing.topic.name} · {config.title}", listing.path, listing.entries[:config.topic_feed_size])
         for listing in topics
     )
@@ -515,9 +500,6 @@ def newest_update(entries) -> datetime | None:
 
 
 # ---- outlets: /sources/ and /sources/<slug>/ ---------------------------------------------------------
-
-OUTLETS_PATH = "sources/"
-RESERVED_PAGE_SLUGS.add("sources")  # a page called so would hide the outlets overview
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,7 +512,7 @@ class Outlet:
 
     @property
     def path(self) -> str:
-        return f"{OUTLETS_PATH}{self.slug}/"
+        return outlet_path(self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,7 +556,7 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
     domains: dict[str, set[str]] = defaultdict(set)
     for entry in entries:
         for article in copies.get(entry.key) or (entry.article,):
-            name = _outlet(article)
+            name = article.outlet
             if not name:
                 continue
             key = outlet_key(name)
@@ -604,18 +586,5 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
 
 
 def _outlet_feeds(config: SiteConfig, outlets: tuple[OutletListing, ...]) -> tuple[Feed, ...]:
-    return tuple(Feed(tag_uri(config, f"source/{listing.outlet.slug}"), f"{listing.outlet.name} · {config.title}",
+    return tuple(Feed(tag_uri(config, OUTLET_FEED_ID + listing.outlet.slug), f"{listing.outlet.name} · {config.title}",
                       listing.path, listing.entries[:config.topic_feed_size]) for listing in outlets)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOutline:
-    """A feed as the OPML list names it: a new story re-renders the list only when a feed comes or goes."""
-
-    title: str
-    atom: str  # site-relative, like every path here
-    page_path: str
-
-
-def feed_outlines(feeds) -> tuple[FeedOutline, ...]:
-    return tuple(FeedOutline(feed.title, feed.links.atom, feed.page_path) for feed in feeds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
+from urllib.parse import urlsplit
 
 
 def placement(default=MISSING):
@@ -79,6 +80,14 @@ class Article:
     alternate_urls: tuple[str, ...] = placement(())  # the item's AMP addresses, for story matching
     cluster: bool = placement(True)  # False: never merged into a story by URL or title
     story: str = placement("")  # the writer's story key: documents naming the same key are one story
+
+    @property
+    def outlet(self) -> str:
+        """Who told the story, as every page, feed, email and search filter names it: the provider the
+        item names, else its URL's host; "" for the site's own posts."""
+        if self.provider:
+            return self.provider.name
+        return (urlsplit(self.source_url).hostname or "") if self.source_url else ""
 
 
 def placement_fields(cls=None) -> tuple[str, ...]:

@@ -14,9 +14,10 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, St
 
 from generator import __version__
 from generator.config import SiteConfig
-from generator.feeds import edition_item, feed_item, render_atom_feed, render_json_feed
+from generator import addresses
+from generator.feeds import edition_item, feed_item
 from generator.index import Entry, SiteIndex, path_of
-from generator.routes import Output
+from generator.routes import Output, Writer, feed_links
 from generator.urls import Urls
 
 
@@ -35,9 +36,11 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
     ])
     # auto_reload would stat every template a page uses on every page; the dev server clears the cache
     # itself when a template file changes.
-    env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, auto_reload=False,
+    # Plain-text templates (email.txt, robots.txt) show names as written: "AT&T", not "AT&amp;T".
+    env = Environment(loader=loader, autoescape=lambda name: not (name or "").endswith(".txt"),
+                      undefined=StrictUndefined, auto_reload=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(site=config, generator_version=__version__,
+    env.globals.update(site=config, generator_version=__version__, address=addresses,
                        url=lambda thing="": urls.path(path_of(thing)),
                        absolute_url=lambda thing="": urls.absolute(path_of(thing)))
     env.filters.update(
@@ -73,7 +76,7 @@ def news_article(entry: Entry, config: SiteConfig, urls: Urls) -> dict:
     optional = {
         "image": [article.image.url] if article.image else None,
         "isBasedOn": article.source_url,
-        "provider": {"@type": "Organization", "name": article.provider.name} if article.provider else None,
+        "provider": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
     }
     data.update({key: value for key, value in optional.items() if value})
     return data
@@ -96,15 +99,16 @@ class Renderer:
     def __init__(self, config: SiteConfig, urls: Urls, drafts: bool):
         self.config, self.urls = config, urls
         self.env = make_environment(config, urls)
-        self.env.globals.update(nav_pages=(), preview_drafts=drafts, card=self._card)
+        self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
-        self._writers = {"template": self._template, "atom": self._atom, "json_feed": self._json_feed,
-                         "bytes": lambda output: output.context["bytes"], "email": self._email,
-                         "editions_atom": self._editions_atom, "editions_json": self._editions_json}
+        self._writers = {Writer.TEMPLATE: self._template, Writer.EMAIL: self._email, Writer.FEED: self._feed,
+                         Writer.BYTES: lambda output: output.context["bytes"]}
+        assert set(self._writers) == set(Writer), "a kind of output that nothing writes"
 
     def use(self, index: SiteIndex) -> None:
-        """Every page's navigation links the standalone pages."""
+        """Every page's navigation links the standalone pages, and its head the site's feeds."""
         self.env.globals["nav_pages"] = index.standalone
+        self.env.globals["site_feeds"] = feed_links(index.feeds[0]) if index.feeds else ()
         self._cards.clear()
 
     def _card(self, entry: Entry, level: int = 2) -> Markup:
@@ -126,24 +130,16 @@ class Renderer:
     def _template(self, output: Output) -> bytes:
         return self.env.get_template(output.template).render(output.context, page_path=output.url_path).encode()
 
-    def _atom(self, output: Output) -> bytes:
+    def _feed(self, output: Output) -> bytes:
+        """Any feed in any format: a listing's stories, or (with `editions` in the context) weekly editions."""
         feed = output.context["feed"]
-        return render_atom_feed(feed, self._feed_items(feed), self.config, self.urls)
-
-    def _json_feed(self, output: Output) -> bytes:
-        feed = output.context["feed"]
-        return render_json_feed(feed, self._feed_items(feed), self.config, self.urls)
+        items = self._edition_items(output) if "editions" in output.context else self._feed_items(feed)
+        return output.format.render(feed, items, output.path, self.config, self.urls)
 
     def _email(self, output: Output) -> bytes:
         """The template's <style> rules moved into style attributes, as mail clients need them."""
         html = self.env.get_template(output.template).render(output.context, page_path=output.url_path)
         return css_inline.inline(html, keep_style_tags=False, load_remote_stylesheets=False).encode()
-
-    def _editions_atom(self, output: Output) -> bytes:
-        return render_atom_feed(output.context["feed"], self._edition_items(output), self.config, self.urls)
-
-    def _editions_json(self, output: Output) -> bytes:
-        return render_json_feed(output.context["feed"], self._edition_items(output), self.config, self.urls)
 
     def _edition_items(self, output: Output) -> list:
         template = self.env.get_template(output.template)

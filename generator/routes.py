@@ -10,34 +10,71 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
+from enum import Enum
 from pathlib import Path
 from typing import Callable, Iterable
 
+from generator.addresses import (ARCHIVE, CNAME_FILE, EDITIONS, EDITIONS_FEED_ID, EMAIL_HTML_FILE, EMAIL_TEXT_FILE,
+                                 INDEX_FILE, NOJEKYLL_FILE, NOT_FOUND_FILE, OPML_FILE, OUTLETS, ROBOTS_FILE, SEARCH,
+                                 SITEMAP_FILE, STATIC, TOPICS, page_path)
 from generator.config import SiteConfig
-from generator.index import Edition, Entry, Feed, FeedLinks, SiteIndex, feed_links, feed_outlines, newest_update, tag_uri
+from generator.feeds import FEED_FORMATS, FeedFormat
+from generator.index import Edition, Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 
 
+class Writer(Enum):
+    """How an output's bytes are made (render.Renderer has one writer for each)."""
+
+    TEMPLATE = "template"  # the template, given the context
+    EMAIL = "email"  # the same, with its styles moved into the elements, as mail clients need
+    FEED = "feed"  # context["feed"] in the output's `format`
+    BYTES = "bytes"  # context["bytes"], as they are
+
+
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One file of the site. `writer` makes its bytes from `template` and `context` alone."""
+    """One file of the site. Its `writer` makes its bytes from `template`, `context` and `format` alone."""
 
     path: str  # file in the output folder, e.g. "2021/01/some-title/index.html"
     template: str  # editing it (or anything it includes) re-renders this output
     context: dict = field(hash=False)  # everything the template is given: equal context, equal bytes
-    lastmod: datetime | None = None  # newest content shown, for the sitemap; None: not in the sitemap
-    writer: str = "template"  # "template", "atom", "json_feed" or "bytes": see render.Renderer.render
+    lastmod: datetime | None = None  # newest content shown, for the sitemap
+    writer: Writer = Writer.TEMPLATE
+    format: FeedFormat | None = None  # a feed's format
+    sitemap: bool = False  # a page search engines should list: in /sitemap.xml
 
     @property
     def url_path(self) -> str:
-        return self.path.removesuffix("index.html")
+        return self.path.removesuffix(INDEX_FILE)
 
     @property
     def inputs(self) -> tuple:
         """What decides this output's bytes, besides the templates, settings and site navigation."""
-        return (self.writer, self.template, self.context)
+        return (self.writer, self.template, self.context, self.format and self.format.name)
+
+
+def page(folder: str, template: str, context: dict, lastmod: datetime | None, sitemap: bool = True) -> Output:
+    """The page of a folder ("topics/ai/"), listed in the sitemap unless said otherwise."""
+    return Output(folder + INDEX_FILE, template, context, lastmod, sitemap=sitemap)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """A feed as a page offers it: in <link rel="alternate"> (base.html) and in words."""
+
+    title: str
+    label: str  # the format's: "Atom"
+    media_type: str
+    path: str
+
+
+def feed_links(feed: Feed) -> tuple[FeedLink, ...]:
+    """The feed in each format, the first format first."""
+    return tuple(FeedLink(feed.title, format.label, format.media_type, format.path(feed.page_path))
+                 for format in FEED_FORMATS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +98,7 @@ class Pagination:
 def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Output]:
     """The whole site. `reuse` (see Reuse) hands back last build's outputs for unchanged index parts."""
     reuse = reuse or _make
-    pages = [
+    made = [
         *home_pages(config, index, reuse),  # /, /page/2/, ...
         topics_overview(index),  # /topics/
         *topic_pages(config, index, reuse),  # /topics/<slug>/ (+ /page/N/)
@@ -72,20 +109,17 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *article_pages(index, reuse),  # /YYYY/MM/<slug>/
         *redirect_pages(index),  # /YYYY/MM/<slug>/ of a story's other copies
         *standalone_pages(index, reuse),  # /about/, ...
-        editions_overview(index),  # /editions/
-        *edition_pages(index, reuse),  # /editions/YYYY-Www/
+        editions_overview(config, index),  # /editions/
+        *edition_pages(config, index, reuse),  # /editions/YYYY-Www/
         search_page(),  # /search/ (its index, /pagefind/, is written by search.py)
         not_found(),  # /404.html
-    ]
-    made = [
-        *pages,
-        *edition_emails(index),  # /editions/YYYY-Www/email.html and email.txt
-        *feeds(index),  # /feed.xml and /feed.json, and each topic's
+        *edition_emails(config, index),  # /editions/YYYY-Www/email.html and email.txt
+        *feeds(index),  # /feed.xml and /feed.json, and each topic's and outlet's
         *edition_feeds(config, index),  # /editions/feed.xml and feed.json: one entry per completed week
-        *sitemaps(pages),  # /sitemap.xml (an index of sitemap-N.xml past 50,000 URLs)
         *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
     ]
-    return [*made, feeds_opml(index, made)]  # /feeds.opml: every feed made above, whichever function made it
+    # Made from the outputs above, whichever function made them:
+    return [*made, *sitemaps(made), feeds_opml(index, made)]  # /sitemap.xml, /feeds.opml
 
 
 def static_files(config: SiteConfig) -> list[StaticFile]:
@@ -94,158 +128,172 @@ def static_files(config: SiteConfig) -> list[StaticFile]:
     for folder in (config.theme_dir / "static", config.root / "static"):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file() and not path.name.startswith("."):
-                found["static/" + path.relative_to(folder).as_posix()] = path
+                found[STATIC.path + path.relative_to(folder).as_posix()] = path
     return [StaticFile(source, target) for target, source in sorted(found.items())]
 
 
 def home_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
-    """The first page leads with the current weekly edition's top stories."""
+    """The first page leads with the current weekly edition's top stories; base.html offers the site's feeds."""
     return reuse(index.entries, lambda: [
-        Output(p.path + "index.html", "index.html",
-               {"pagination": p, "feed": feed_links(""), "edition": index.leading_edition if p.number == 1 else None},
-               newest_update(p.entries) or index.newest)
+        page(p.path, "index.html", {"pagination": p, "edition": index.leading_edition if p.number == 1 else None},
+             newest_update(p.entries) or index.newest)
         for p in paginate(index.entries, config.page_size, "")])
 
 
 def topics_overview(index: SiteIndex) -> Output:
-    return Output("topics/index.html", "topics.html", {"topics": tuple(t.summary for t in index.topics)}, index.newest)
+    return page(TOPICS.path, "topics.html", {"topics": tuple(t.summary for t in index.topics)}, index.newest)
 
 
 def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
-    return _listing_pages(config, index.topics, "topic.html", reuse)
+    return _listing_pages(config, index.topics, index.feeds, "topic.html", reuse)
 
 
 def outlets_overview(index: SiteIndex) -> Output:
-    return Output("sources/index.html", "outlets.html", {"outlets": tuple(o.summary for o in index.outlets)},
-                  index.newest)
+    return page(OUTLETS.path, "outlets.html", {"outlets": tuple(o.summary for o in index.outlets)}, index.newest)
 
 
 def outlet_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
-    return _listing_pages(config, index.outlets, "outlet.html", reuse)
+    return _listing_pages(config, index.outlets, index.feeds, "outlet.html", reuse)
 
 
-def _listing_pages(config: SiteConfig, listings, template: str, reuse) -> list[Output]:
-    """Each listing's stories, paginated, with its feeds beside its first page."""
+def _listing_pages(config: SiteConfig, listings, feeds: tuple[Feed, ...], template: str, reuse) -> list[Output]:
+    """Each listing's stories, paginated, offering its feeds on every page."""
+    feed_of = {feed.page_path: feed for feed in feeds}
     pages = []
     for listing in listings:
-        pages += reuse(listing, lambda listing=listing, links=feed_links(listing.path): [
-            Output(p.path + "index.html", template, {"listing": listing.summary, "pagination": p, "feed": links},
-                   newest_update(p.entries))
+        pages += reuse(listing, lambda listing=listing, links=feed_links(feed_of[listing.path]): [
+            page(p.path, template, {"listing": listing.summary, "pagination": p, "feeds": links},
+                 newest_update(p.entries))
             for p in paginate(listing.entries, config.page_size, listing.path)])
     return pages
 
 
 def archive(index: SiteIndex) -> Output:
-    return Output("archive/index.html", "archive.html", {"months": tuple(m.summary for m in index.months)}, index.newest)
+    return page(ARCHIVE.path, "archive.html", {"months": tuple(m.summary for m in index.months)}, index.newest)
 
 
 def month_pages(index: SiteIndex, reuse) -> list[Output]:
-    return [reuse(m, lambda m=m: Output(m.path + "index.html", "month.html", {"month": m}, newest_update(m.entries)))
+    return [reuse(m, lambda m=m: page(m.path, "month.html", {"month": m}, newest_update(m.entries)))
             for m in index.months]
 
 
 def article_pages(index: SiteIndex, reuse) -> list[Output]:
-    return [reuse(e, lambda e=e: Output(e.path + "index.html", "article.html", {"entry": e}, e.article.updated))
+    return [reuse(e, lambda e=e: page(e.path, "article.html", {"entry": e}, e.article.updated))
             for e in index.entries]
 
 
 def redirect_pages(index: SiteIndex) -> list[Output]:
     """Not listed anywhere, not in the sitemap: they only keep a copy's address working."""
-    return [Output(r.path + "index.html", "redirect.html", {"redirect": r}) for r in index.redirects]
+    return [page(r.path, "redirect.html", {"redirect": r}, None, sitemap=False) for r in index.redirects]
 
 
 def standalone_pages(index: SiteIndex, reuse) -> list[Output]:
-    return [reuse(e, lambda e=e: Output(e.path + "index.html", "page.html", {"entry": e}, e.article.updated))
+    return [reuse(e, lambda e=e: page(e.path, "page.html", {"entry": e}, e.article.updated))
             for e in index.standalone]
 
 
-def editions_overview(index: SiteIndex) -> Output:
-    return Output("editions/index.html", "editions.html",
-                  {"editions": tuple(e.summary for e in index.editions), "feed": feed_links("editions/")}, index.newest)
+def editions_feed(config: SiteConfig) -> Feed:
+    """The weeks' feed: its entries are editions (edition_feeds), not stories."""
+    return Feed(tag_uri(config, EDITIONS_FEED_ID), f"Weekly editions · {config.title}", EDITIONS.path, ())
 
 
-def edition_pages(index: SiteIndex, reuse) -> list[Output]:
-    def page(edition: Edition, email: bool) -> Output:
-        return Output(edition.path + "index.html", "edition.html", {"edition": edition, "email": email},
-                      newest_update(edition.entries))
+def editions_overview(config: SiteConfig, index: SiteIndex) -> Output:
+    return page(EDITIONS.path, "editions.html",
+                {"editions": tuple(e.summary for e in index.editions), "feeds": feed_links(editions_feed(config))},
+                index.newest)
+
+
+def edition_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    links = feed_links(editions_feed(config))
+
+    def edition_page(edition: Edition, email: bool) -> Output:
+        return page(edition.path, "edition.html", {"edition": edition, "email": email, "feeds": links},
+                    newest_update(edition.entries))
 
     # Only older weeks are reused as they are: whether a week links an email copy changes as weeks pass.
-    return [page(e, True) if n < EMAILED_EDITIONS else reuse(e, lambda e=e: page(e, False))
+    return [edition_page(e, True) if n < EMAILED_EDITIONS else reuse(e, lambda e=e: edition_page(e, False))
             for n, e in enumerate(index.editions)]
 
 
 EMAILED_EDITIONS = 2  # the week running and the last complete one: the weeks a newsletter goes out for
 
 
-def edition_emails(index: SiteIndex) -> list[Output]:
+def edition_emails(config: SiteConfig, index: SiteIndex) -> list[Output]:
     """The newest editions ready for a newsletter tool: styles inlined, every link absolute; and as plain
     text. Older weeks keep their pages; a copy for mail nobody will send again is not published."""
+    links = feed_links(editions_feed(config))
     return [output for e in index.editions[:EMAILED_EDITIONS] for output in (
-        Output(e.path + "email.html", "edition_email.html", {"edition": e}, writer="email"),
-        Output(e.path + "email.txt", "edition_email.txt", {"edition": e}))]
+        Output(e.path + EMAIL_HTML_FILE, "edition_email.html", {"edition": e, "feeds": links}, writer=Writer.EMAIL),
+        Output(e.path + EMAIL_TEXT_FILE, "edition_email.txt", {"edition": e}))]
 
 
 def edition_feeds(config: SiteConfig, index: SiteIndex) -> list[Output]:
     """The week still running is on the site but not in this feed: a subscriber gets one entry a week."""
-    feed = Feed(tag_uri(config, "editions"), f"Weekly editions · {config.title}", "editions/", ())
-    context = {"feed": feed, "editions": index.completed_editions[: config.feed_size]}
-    return [Output(feed.links.atom, "edition_feed_entry.html", context, writer="editions_atom"),
-            Output(feed.links.json, "edition_feed_entry.html", context, writer="editions_json")]
+    context = {"feed": editions_feed(config), "editions": index.completed_editions[: config.feed_size]}
+    return [Output(format.path(EDITIONS.path), "edition_feed_entry.html", context, writer=Writer.FEED, format=format)
+            for format in FEED_FORMATS]
 
 
 def search_page() -> Output:
     """The same bytes whatever the site holds: the page loads the index and its filters in the browser.
     Not in the sitemap: it has no content of its own, and what it finds is listed there already."""
-    return Output("search/index.html", "search.html", {})
+    return page(SEARCH.path, "search.html", {}, None, sitemap=False)
 
 
 def not_found() -> Output:
-    return Output("404.html", "404.html", {})
+    return Output(NOT_FOUND_FILE, "404.html", {})
 
 
 def feeds(index: SiteIndex) -> list[Output]:
-    """Atom and JSON Feed for the site and each topic, from the same entries with the same ids."""
-    made = []
-    for feed in index.feeds:
-        made.append(Output(feed.links.atom, "feed_entry.html", {"feed": feed}, writer="atom"))
-        made.append(Output(feed.links.json, "feed_entry.html", {"feed": feed}, writer="json_feed"))
-    return made
+    """The site's, each topic's and each outlet's feed in every format, from the same entries with the same ids."""
+    return [Output(format.path(feed.page_path), "feed_entry.html", {"feed": feed}, writer=Writer.FEED, format=format)
+            for feed in index.feeds for format in FEED_FORMATS]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutline:
+    """A feed as the OPML list names it: a new story re-renders the list only when a feed comes or goes."""
+
+    title: str
+    path: str  # of its first format, site-relative like every path here
+    page_path: str
 
 
 def feeds_opml(index: SiteIndex, outputs: Iterable[Output]) -> Output:
-    """Every Atom feed among `outputs` (an output showing a `feed` at its Atom path), as OPML 2.0 for a
-    reader to subscribe to at once: a feed added by any function is listed. Dated by the newest story,
-    never the build time, so an unchanged site writes the same bytes."""
-    listed = [o.context["feed"] for o in outputs
-              if isinstance(o.context.get("feed"), Feed) and o.path == o.context["feed"].links.atom]
+    """Every feed among `outputs`, in the first format, as OPML 2.0 for a reader to subscribe to at once:
+    a feed added by any function is listed. Dated by the newest story, never the build time, so an
+    unchanged site writes the same bytes."""
+    listed = tuple(FeedOutline(o.context["feed"].title, o.path, o.context["feed"].page_path)
+                   for o in outputs if o.writer is Writer.FEED and o.format is FEED_FORMATS[0])
     created = format_datetime(index.newest) if index.newest else ""
-    return Output("feeds.opml", "feeds.opml", {"feeds": feed_outlines(listed), "created": created})
+    return Output(OPML_FILE, "feeds.opml", {"feeds": listed, "created": created})
 
 
-def sitemaps(pages: Iterable[Output]) -> list[Output]:
-    listed = tuple((page.url_path, page.lastmod) for page in pages if page.lastmod is not None)
+def sitemaps(outputs: Iterable[Output]) -> list[Output]:
+    listed = tuple((o.url_path, o.lastmod) for o in outputs if o.sitemap)
     chunks = [listed[i : i + SITEMAP_LIMIT] for i in range(0, len(listed), SITEMAP_LIMIT)] or [()]
     if len(chunks) == 1:
-        return [Output("sitemap.xml", "sitemap.xml", {"urls": chunks[0]})]
+        return [Output(SITEMAP_FILE, "sitemap.xml", {"urls": chunks[0]})]
     names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
     files = [Output(name, "sitemap.xml", {"urls": chunk}) for name, chunk in zip(names, chunks, strict=True)]
-    newest = tuple((name, max(date for _, date in chunk)) for name, chunk in zip(names, chunks, strict=True))
-    return files + [Output("sitemap.xml", "sitemap_index.xml", {"sitemaps": newest})]
+    newest = tuple((name, max((date for _, date in chunk if date), default=None))
+                   for name, chunk in zip(names, chunks, strict=True))
+    return files + [Output(SITEMAP_FILE, "sitemap_index.xml", {"sitemaps": newest})]
 
 
 def site_files(config: SiteConfig) -> list[Output]:
-    files = [Output("robots.txt", "robots.txt", {})]
+    files = [Output(ROBOTS_FILE, "robots.txt", {})]
     if config.cname:  # for a site deployed from a branch; Pages deployed by Actions ignores it
-        files.append(Output("CNAME", "CNAME", {}))
+        files.append(Output(CNAME_FILE, "CNAME", {}))
     # GitHub Pages would otherwise drop every path starting with "_".
-    files.append(Output(".nojekyll", "", {"bytes": b""}, writer="bytes"))
+    files.append(Output(NOJEKYLL_FILE, "", {"bytes": b""}, writer=Writer.BYTES))
     return files
 
 
 def paginate(entries: tuple[Entry, ...], size: int, base: str) -> list[Pagination]:
     """Pages of at most `size` entries: base/, base/page/2/, ... (an empty list still gets page 1)."""
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)] or [()]
-    paths = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
+    paths = [page_path(base, n) for n in range(1, len(chunks) + 1)]
     return [Pagination(chunk, n + 1, len(chunks), paths[n], paths[n - 1] if n > 0 else None,
                        paths[n + 1] if n + 1 < len(chunks) else None)
             for n, chunk in enumerate(chunks)]

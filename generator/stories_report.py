@@ -19,7 +19,7 @@ def describe_stories(config: SiteConfig, drafts: bool = False) -> str:
     for story in stories:
         lines += [story.lead.title, f"  merged by {story.reason}"]
         for member in story.members:
-            outlet = member.provider.name if member.provider else "-"
+            outlet = member.outlet or "-"
             mark = "*" if member is story.lead else "-"
             lines.append(f"  {mark} {member.date.astimezone(config.tz):%Y-%m-%d}  {outlet}  {member.source}")
         lines.append("")

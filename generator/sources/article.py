@@ -12,6 +12,7 @@ from difflib import get_close_matches
 from functools import partial
 from pathlib import Path
 
+from generator.addresses import is_feed_id
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.model import Article, Image, Provider, Related
@@ -141,15 +142,10 @@ def _image(fields: FieldReader, title: str) -> Image | None:
     return None
 
 
-# The ids the feeds themselves carry (index._feeds, routes.edition_feeds): a story holding one would
-# share an id with a whole feed in a reader's eyes.
-FEED_IDS, FEED_ID_PREFIXES = ("feed", "editions"), ("topic/", "source/", "edition/")
-
-
 def _key(fields: FieldReader, path: str) -> str:
     """The story's permanent identity: its `id`, or else its path."""
     key = fields.text("id")
-    if key in FEED_IDS or key.startswith(FEED_ID_PREFIXES):
+    if is_feed_id(key):  # a story holding one would share an id with a whole feed in a reader's eyes
         fields.warn("id", f"{key!r} is the id of one of the site's feeds; the file's path is used instead")
         key = ""
     return key or path
