@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 from functools import lru_cache
 from importlib import metadata
@@ -32,8 +33,8 @@ from generator.sources.outlets import LOGOS_FILE
 CACHE_NAME = "reads.pickle"
 BUILDS_NAME = "builds.pickle"
 CODE = Path(__file__).resolve().parent
-LIBRARIES = ("jinja2", "markdown", "feedgen", "nh3", "pyyaml", "python-slugify", "python-dateutil", "pagefind-bin",
-             "cbor2")
+PACKAGE = "digest"  # whose declared dependencies, and theirs, decide what a cached read or page holds
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:
@@ -49,7 +50,24 @@ def fingerprint(config: SiteConfig, taxonomy) -> str:
 
 @lru_cache(maxsize=1)
 def _library_versions() -> tuple[str, ...]:
-    return tuple(metadata.version(name) for name in LIBRARIES)
+    """Name and version of every library the generator runs on: its declared runtime dependencies and
+    theirs, so upgrading any one of them (css-inline, rapidfuzz, tzdata, markupsafe...) starts afresh."""
+    seen: dict[str, str] = {}
+    todo = [PACKAGE]
+    while todo:
+        name = todo.pop()
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue  # a dependency for another platform or Python, not installed here
+        key = dist.metadata["Name"].lower().replace("_", "-")
+        if key in seen:
+            continue
+        seen[key] = dist.version
+        for requirement in dist.requires or ():
+            if "extra ==" not in requirement.partition(";")[2]:
+                todo.append(REQUIREMENT_NAME.match(requirement).group())
+    return tuple(f"{name}=={version}" for name, version in sorted(seen.items()))
 
 
 @lru_cache(maxsize=1)

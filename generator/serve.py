@@ -501,13 +501,16 @@ def listen(app: web.Application, host: str, port: int) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
-def run_until_stopped() -> None:
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the loop, even when they come before it starts: set before the server
+    says it is serving, so an interrupt is never a traceback from whatever line it happened to hit."""
     io_loop = ioloop.IOLoop.current()
-    signal.signal(signal.SIGTERM, lambda *_: io_loop.add_callback_from_signal(io_loop.stop))
-    try:
-        io_loop.start()
-    except KeyboardInterrupt:
-        pass
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: io_loop.add_callback_from_signal(io_loop.stop))
+
+
+def run_until_stopped() -> None:
+    ioloop.IOLoop.current().start()
 
 
 def serve_published(config: SiteConfig, folder: Path, host: str, port: int) -> None:
@@ -517,6 +520,7 @@ def serve_published(config: SiteConfig, folder: Path, host: str, port: int) -> N
     site = PublishedSite(folder.resolve(), config.base_path)
     listen(web.Application([(r"/(.*)", PreviewHandler, {"site": site})], log_function=lambda handler: None),
            host, port)
+    stop_on_signals()
     host_in_url = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {folder} as published at http://{host_in_url}:{port}{config.base_path}  (Ctrl-C to stop)")
     run_until_stopped()
@@ -537,6 +541,7 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
                       ignored=[root / "output", root / ".cache", folder]).start()
     loop = RebuildLoop(site, watcher)
     loop.rebuild(set())
+    stop_on_signals()
     host_in_url = f"[{host}]" if ":" in host else host
     click.echo(f"Serving the site {'with' if drafts else 'without'} drafts at "
                f"http://{host_in_url}:{port}{site.base_path}  (Ctrl-C to stop)")

@@ -70,7 +70,8 @@ class RunningServer:
             [sys.executable, "-m", "generator", "serve", "--port", str(self.port)], cwd=site,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
         self.lines: list[str] = []
-        threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + 30
         while not any("Serving" in line for line in self.lines):
             assert self.process.poll() is None and time.monotonic() < deadline, "".join(self.lines)

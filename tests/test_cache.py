@@ -355,3 +355,20 @@ def test_only_a_few_changed_outputs_are_patched_in(changed, patched):
     assert _patchable(last, outputs, digests) is patched
     assert not _patchable(SimpleNamespace(reusable_outputs=last.reusable_outputs, same_static=False), outputs,
                           {o.path: b"old" for o in outputs}), "a static file changed: every page may look different"
+
+
+def test_the_cache_is_keyed_on_every_declared_runtime_dependency():
+    """Upgrading any one library (css-inline, rapidfuzz, tzdata...) must not let a build reuse what the old
+    one made: each runtime dependency pyproject.toml declares is in the cache's key, with its version."""
+    import re
+    import tomllib
+    from importlib import metadata
+
+    from generator.cache import _library_versions
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    keyed = set(_library_versions())
+    for requirement in declared:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement).group().lower()
+        assert f"{name}=={metadata.version(name)}" in keyed, name
+    assert any(entry.startswith("markupsafe==") for entry in keyed), "and theirs: Jinja's escaping"

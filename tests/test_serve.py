@@ -252,7 +252,7 @@ def test_a_busy_port_gives_a_clear_message(site):
 def test_ctrl_c_stops_the_server_cleanly_and_removes_the_preview(server):
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(timeout=10) == 0
-    time.sleep(0.2)
+    server.reader.join(timeout=10)  # everything it printed has been read
     assert "Stopped." in "".join(server.lines) and "Traceback" not in "".join(server.lines)
 
 
