@@ -80,13 +80,11 @@ def test_unchanged_files_keep_their_mtime_and_only_changes_are_written(tmp_path)
     target = tmp_path / "output"
     write_site({"a.html": b"same", "b.html": b"old", "gone.html": b"x"}, [], target)
     before = {name: (target / name).stat() for name in ("a.html", "b.html")}
-    time.sleep(0.01)
+    time.sleep(0.01)  # a rewrite of a.html would show in its mtime
     written = write_site({"a.html": b"same", "b.html": b"new"}, [], target)
     assert written == ["b.html"]
     assert (target / "a.html").stat().st_mtime_ns == before["a.html"].st_mtime_ns
     assert (target / "b.html").read_bytes() == b"new"
-    assert (target / "b.html").stat().st_mtime_ns != before["b.html"].st_mtime_ns or \
-        (target / "b.html").stat().st_ino != before["b.html"].st_ino
     assert not (target / "gone.html").exists()
     assert os.stat(target / "a.html").st_nlink == 1, "the retired site's link is gone with it"
 
