@@ -205,19 +205,20 @@ class PreviewSearch:
 
     Indexing takes seconds at 10,000 stories, so it never holds up a rebuild or its reload: after each
     rebuild that wrote a page, `changed` starts it in a background thread (one run at a time, and one
-    more if pages changed meanwhile). A request for the index waits for the run under way (`wait`), so
-    a search made after an edit finds the edit. New index files are added beside the old ones and
-    pagefind-entry.json is replaced last, so a page that loaded the previous index can still use it."""
+    more if pages changed meanwhile). A request for the index waits for the run that covers the last
+    change before it (`wait`), so a search made after an edit finds the edit. New index files are added
+    beside the old ones and pagefind-entry.json is replaced last, so a page that loaded the previous
+    index can still use it."""
 
     def __init__(self, folder: Path, report=None):
         self.folder = folder
         self.report = report or (lambda message: print(message, file=sys.stderr))
-        self._lock = threading.Lock()  # guards _stale, _stopping and _worker
+        self._lock = threading.Condition()  # guards every field below
         self._stale = False
         self._stopping = False
         self._worker: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._idle.set()
+        self._asked = 0  # runs asked for so far
+        self._done = 0  # how many of them the index now holds
 
     def changed(self, written: list[str]) -> None:
         if not any(path.endswith(".html") for path in written):
@@ -226,14 +227,17 @@ class PreviewSearch:
             if self._stopping:
                 return
             self._stale = True
-            self._idle.clear()
+            self._asked += 1
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, daemon=True, name="search-index")
                 self._worker.start()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until no indexing is under way or due; False if `timeout` passed first."""
-        return self._idle.wait(timeout)
+        """Block until the index holds every change made before this call (not until the indexer is
+        idle, which a stream of saves would never let happen); False if `timeout` passed first."""
+        with self._lock:
+            asked = self._asked
+            return self._lock.wait_for(lambda: self._done >= asked or self._stopping, timeout)
 
     def stop(self, timeout: float = 10) -> None:
         """End the run under way before the preview folder is removed, so none writes into a folder
@@ -241,6 +245,7 @@ class PreviewSearch:
         with self._lock:
             self._stopping, self._stale = True, False
             worker = self._worker
+            self._lock.notify_all()
         _stop_indexing()
         if worker is not None:
             worker.join(timeout)
@@ -250,14 +255,16 @@ class PreviewSearch:
             with self._lock:
                 if not self._stale or self._stopping:
                     self._worker = None
-                    self._idle.set()
                     return
-                self._stale = False
+                self._stale, covered = False, self._asked
             try:
                 self._index()
             except (OutputError, OSError) as error:
                 if not self._stopping:
                     self.report(f"search: {error}")
+            with self._lock:
+                self._done = covered
+                self._lock.notify_all()
 
     def _index(self) -> None:
         if not any(self.folder.glob(STORY_PAGES)):

@@ -61,6 +61,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def ask(url: str, method: str = "GET", host: str | None = None) -> tuple[int, dict, bytes]:
+    """One request as a browser or link checker makes it, redirects not followed: status, headers, body."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request(method, parts.path or "/", headers={"Host": host} if host else {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+SERVER_EDGES = [  # (what is asked, how, status GitHub Pages gives)
+    ("", "HEAD", 200), ("%00", "GET", 404), ("x%00.html", "GET", 404), ("a" * 300 + "/", "GET", 404),
+    ("a" * 300, "HEAD", 404), ("../../etc/passwd", "GET", 404),
+]
+
+
 class RunningServer:
     """`digest serve` in its own process, as a writer starts it."""
 

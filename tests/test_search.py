@@ -340,3 +340,25 @@ def test_stopping_the_preview_mid_index_leaves_nothing_running_and_says_nothing(
     assert not any(t.name == "search-index" and t.is_alive() for t in threading.enumerate())
     search.changed(["index.html"])  # a stopped preview starts no more runs
     assert search.wait(0)
+
+
+def test_a_search_in_the_preview_is_answered_while_saves_keep_coming(tmp_path):
+    from generator.search import PreviewSearch
+
+    out = tmp_path / "preview"
+    build(load_config(copy_site(tmp_path) / "site.yml"), output=out, drafts=True, show_progress=False)
+    search, saving, started = PreviewSearch(out), threading.Event(), threading.Event()
+
+    def keep_saving():
+        while not saving.wait(0.05):
+            search.changed(["index.html"])
+            started.set()
+
+    threading.Thread(target=keep_saving, daemon=True).start()
+    try:
+        started.wait(5)
+        assert search.wait(20), "the index as of the request arrives although newer saves keep coming"
+        assert (out / "pagefind" / "pagefind-entry.json").is_file()
+    finally:
+        saving.set()
+        search.stop()

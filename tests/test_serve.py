@@ -1,6 +1,7 @@
 """Dev server: the watcher filter, the debounce, the incremental plan, and errors that never kill it."""
 
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -15,11 +16,15 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from conftest import REPO, RunningServer, write
+from conftest import REPO, SERVER_EDGES, RunningServer, ask, free_port, write
 from generator.build import build
 from generator.config import load_config
 from generator.session import PreviewSession
-from generator.serve import Debouncer, PreviewSite, RebuildLoop, Watcher, allowed_origins, insert_into, is_watched
+from generator.serve.loop import RebuildLoop
+from generator.serve.pages import insert_into
+from generator.serve.preview import PreviewSite
+from generator.serve.server import allowed_origins
+from generator.serve.watch import Debouncer, Watcher, is_watched
 
 SEED_001 = "seeds/001_66d0eec8100579d4.txt"
 PAGE_001 = "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/index.html"
@@ -34,20 +39,40 @@ def test_watcher_filter_ignores_hidden_files_and_editor_temporaries(name, watche
     assert is_watched(Path(name)) is watched
 
 
-def collect(watcher, expected: set[str], seconds: float = 10) -> set[str]:
+PROBES = itertools.count()
+
+
+def settle(watcher, folder: Path) -> set[str]:
+    """Write a probe file into `folder` until the watcher reports it: then the folder is watched, and
+    every change made there before the probe has been reported. What was reported, probes left out."""
+    name = f"probe-{next(PROBES)}.txt"
+    seen: set[str] = set()
+    deadline = time.monotonic() + 10
+    while not any(Path(path).name == name for path in seen):
+        assert time.monotonic() < deadline, f"{folder} is not watched"
+        write(folder / name, str(time.monotonic()))
+        seen |= watcher.changes()
+        time.sleep(0.02)
+    return without_probes(seen)
+
+
+def without_probes(paths: set[str]) -> set[str]:
+    return {path for path in paths if not Path(path).name.startswith("probe-")}
+
+
+def collect(watcher, expected: set[str], folder: Path, seconds: float = 10) -> set[str]:
     seen: set[str] = set()
     deadline = time.monotonic() + seconds
     while not expected <= seen and time.monotonic() < deadline:
         seen |= watcher.changes()
         time.sleep(0.02)
-    time.sleep(0.3)  # anything unexpected has time to show up too
-    return seen | watcher.changes()
+    return without_probes(seen) | settle(watcher, folder)  # anything unexpected has shown up too
 
 
 @pytest.fixture
 def watcher(site):
     started = Watcher(site, ["site.yml", "seeds", "templates"], ignored=[site / "seeds" / "skip"]).start()
-    time.sleep(0.3)  # the watches are in place
+    settle(started, site / "seeds")
     yield started
     started.stop()
 
@@ -59,22 +84,22 @@ def test_watcher_sees_additions_edits_and_deletions_but_not_ignored_files(site, 
     write(site / "seeds" / ".x.txt.swp", "editor temp")
     write(site / "content" / "posts" / "unwatched.md", "not a watched folder here")
     (site / SEED_001).write_text("changed")
-    assert collect(watcher, {"seeds/new.txt", SEED_001}) == {"seeds/new.txt", SEED_001}
+    assert collect(watcher, {"seeds/new.txt", SEED_001}, site / "seeds") == {"seeds/new.txt", SEED_001}
     (site / "seeds" / "new.txt").unlink()
-    assert collect(watcher, {"seeds/new.txt"}) == {"seeds/new.txt"}
+    assert collect(watcher, {"seeds/new.txt"}, site / "seeds") == {"seeds/new.txt"}
 
 
 def test_watcher_keeps_seeing_a_settings_file_saved_by_rename(site, watcher):
     for version in range(3):
         write(site / "site.yml.tmp", f"title: v{version}\n").rename(site / "site.yml")
-        assert "site.yml" in collect(watcher, {"site.yml"})
+        assert "site.yml" in collect(watcher, {"site.yml"}, site / "seeds")
 
 
 def test_watcher_watches_inside_a_folder_created_later(site, watcher):
     (site / "templates").mkdir()
-    collect(watcher, {"templates"})
+    settle(watcher, site / "templates")
     write(site / "templates" / "404.html", "override")
-    assert "templates/404.html" in collect(watcher, {"templates/404.html"})
+    assert "templates/404.html" in collect(watcher, {"templates/404.html"}, site / "templates")
 
 
 def test_a_burst_of_changes_is_one_rebuild():
@@ -182,21 +207,21 @@ def test_a_broken_document_is_left_out_and_listed_while_the_rest_builds(site, tm
     bad = write(site / "seeds" / "bad.txt", "---\ntitle: [oops\n---\n")
     for _ in range(2):
         outcome = loop.rebuild({"seeds/bad.txt"})
-    assert outcome.ok and loop.site.error_page is None, "one document's error does not stop the preview"
+    assert outcome.ok and loop.site.shown.error_page is None, "one document's error does not stop the preview"
     assert (tmp_path / "preview" / PAGE_001).is_file()
-    assert "seeds/bad.txt:3:1" in loop.site.panel.decode()
+    assert "seeds/bad.txt:3:1" in loop.site.shown.panel.decode()
     assert sum("seeds/bad.txt:3:1" in m for m in messages) == 1, "the terminal shows the error once"
     bad.unlink()
-    assert loop.rebuild({"seeds/bad.txt"}).ok and loop.site.panel == b""
+    assert loop.rebuild({"seeds/bad.txt"}).ok and loop.site.shown.panel == b""
 
 
 def test_warnings_are_listed_in_the_page_and_printed_once_each(site, tmp_path):
     loop, messages = preview(site, tmp_path)
     loop.rebuild(set())
-    assert loop.site.panel == b"", "infos alone (seed 003 has two) raise no panel"
+    assert loop.site.shown.panel == b"", "infos alone (seed 003 has two) raise no panel"
     post = write(site / "content" / "posts" / "undated.md", "---\ntitle: Undated\ndate: not-a-date\n---\nBody.\n")
     loop.rebuild({"content/posts/undated.md"})
-    panel = loop.site.panel.decode()
+    panel = loop.site.shown.panel.decode()
     assert "content/posts/undated.md" in panel and "not-a-date" in panel
     printed = [m for m in messages if "content/posts/undated.md" in m and "not-a-date" in m]
     assert len(printed) == 1
@@ -218,10 +243,10 @@ def test_fatal_errors_become_an_error_page_not_a_dead_server(site, tmp_path, pat
     original = (site / path).read_text()
     (site / path).write_text(text)
     assert not loop.rebuild({path}).ok
-    assert expected in loop.site.error_page.decode().replace("&#39;", "'")
-    assert loop.site.panel == b""
+    assert expected in loop.site.shown.error_page.decode().replace("&#39;", "'")
+    assert loop.site.shown.panel == b""
     (site / path).write_text(original)
-    assert loop.rebuild({path}).ok and loop.site.error_page is None
+    assert loop.rebuild({path}).ok and loop.site.shown.error_page is None
 
 
 def test_preview_folder_is_private_and_output_is_untouched(site, tmp_path):
@@ -292,10 +317,9 @@ def test_a_source_folder_added_to_site_yml_is_watched_from_the_next_rebuild(site
         settings.write_text(settings.read_text().replace("  - content\n", "  - content\n  - wire\n"))
         (site / "wire").mkdir()
         loop.rebuild({"site.yml"})
-        time.sleep(0.5)  # the recursive watch restarts on the new list
-        watcher.changes()
+        settle(watcher, site / "wire")  # the recursive watch restarts on the new list
         write(site / "wire" / "story.txt", "---\ntitle: From the wire\ndate: 2026-11-01\n---\n")
-        assert "wire/story.txt" in collect(watcher, {"wire/story.txt"})
+        assert "wire/story.txt" in collect(watcher, {"wire/story.txt"}, site / "wire")
     finally:
         watcher.stop()
 
@@ -388,3 +412,56 @@ def test_every_page_gets_the_scripts_and_the_panel(page, placed):
     assert tree.find(".//aside").get("id") == "panel"
     if placed:
         assert tree.find("head/script") is not None and tree.find("body")[0].tag == "aside"
+
+
+@pytest.mark.parametrize("path, method, status", SERVER_EDGES)
+def test_odd_requests_get_the_answer_github_pages_gives(server, path, method, status):
+    got, headers, body = ask(server.url + path, method)
+    assert got == status
+    assert (body == b"") == (method == "HEAD")
+    assert not any("Traceback" in line for line in server.lines)
+
+
+@pytest.mark.parametrize("host, answered", [
+    ("127.0.0.1:{port}", True), ("localhost:{port}", True), ("[::1]:{port}", True), ("LOCALHOST.:{port}", True),
+    ("rebind.attacker.example:{port}", False), ("rebind.attacker.example", False), ("127.0.0.1.nip.io", False),
+])
+def test_the_preview_answers_only_to_the_names_it_was_started_for(server, host, answered):
+    status, _, body = ask(server.url, host=host.format(port=server.port))
+    assert (status == 200) is answered
+    assert (b"Draft" in body or b"<html" in body) is answered, "a page whose name was rebound to loopback reads nothing"
+
+
+def test_pages_are_served_from_the_last_build_while_the_next_one_runs(site, tmp_path):
+    import threading
+
+    from tornado.httpclient import AsyncHTTPClient
+
+    from generator.serve.server import preview_app
+
+    preview = PreviewSite(site / "site.yml", True, {}, tmp_path / "preview")
+    loop = RebuildLoop(preview, Watcher(site, [], []), echo=lambda m, err=False: None)
+    loop.rebuild(set())
+    release, rebuild = threading.Event(), preview.session.rebuild
+    preview.session.rebuild = lambda *args: release.wait(30) and rebuild(*args)
+    story = site / SEED_001
+    story.write_text(story.read_text().replace("There’s no easy answer", "There is no easy answer"))
+    port = free_port()
+
+    async def visit():
+        preview_app(lambda: preview.shown, "127.0.0.1", port, tmp_path / "preview", preview.search.wait).listen(
+            port, "127.0.0.1")
+        page = f"http://127.0.0.1:{port}/digest/{PAGE_001}"
+        loop.debouncer.add({SEED_001}, 0)
+        loop.tick()  # the rebuild starts, and waits
+        during = (await AsyncHTTPClient().fetch(page, request_timeout=5)).body.decode()
+        release.set()
+        deadline = time.monotonic() + 20
+        while "There is no easy answer" not in (await AsyncHTTPClient().fetch(page)).body.decode():
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        return during
+
+    during = asyncio.run(visit())
+    loop.stop()
+    assert "There’s no easy answer" in during and "There is no easy answer" not in during

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO, free_port
+from conftest import REPO, SERVER_EDGES, ask, free_port
 from generator.build import build
 from generator.config import load_config
 
@@ -62,3 +62,12 @@ def test_serving_output_without_a_build_says_what_to_do(tmp_path):
     result = subprocess.run([sys.executable, "-m", "generator", "serve-output", "--port", str(free_port())],
                             cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(REPO)}, timeout=30)
     assert result.returncode != 0 and "make build" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("path, method, status", SERVER_EDGES)
+def test_odd_requests_get_the_answer_github_pages_gives(published, path, method, status):
+    got, headers, body = ask(f"{published}/digest/{path}", method)
+    assert got == status
+    assert (body == b"") == (method == "HEAD")
+    if method == "HEAD" and status == 200:
+        assert int(headers["Content-Length"]) > 1000
