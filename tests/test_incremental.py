@@ -3,6 +3,7 @@ the CLI build with its cache, and the dev server's session with its memory."""
 
 import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from conftest import REPO
 from generator.build import build
 from generator.config import load_config
 from generator.session import PreviewSession
+from generator.diagnostics import Diagnostics
+from generator.sources.article import FIELDS_READ, build_article
+from generator.sources.document import Document
 from sitecheck import tree_bytes
 
 FRONT_MATTER_DOCUMENTS = ["seeds/000_18b3b3e0ce09e073.txt", "seeds/001_66d0eec8100579d4.txt",
@@ -38,7 +42,27 @@ FIELDS = {
     "quality": st.integers(0, 100), "heat": st.integers(0, 100), "webUrl": urls,
     "images": st.builds(lambda url: [{"url": url, "width": 10, "height": 10}], urls),
     "related": st.builds(lambda title, url: [{"title": title, "webUrl": url}], words, urls),
+    "updated": dates, "originalUrl": urls, "link": urls, "ampWebUrl": urls, "cdnAmpWebUrl": urls,
+    "cluster": st.sampled_from(["true", "false"]), "featured": st.sampled_from(["true", "false"]), "story": words,
+    "featuredContent": st.sampled_from(['<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>',
+                                        "<p>Watch the briefing</p>"]),
 }
+
+
+def test_every_field_the_reader_takes_is_edited_here_and_none_it_takes_is_called_unknown():
+    class Recorded(dict):
+        asked: set = set()
+
+        def get(self, key, default=None):
+            self.asked.add(key)
+            return super().get(key, default)
+
+    config = load_config(REPO / "site.yml", environ={})
+    document = Document("seeds/x.md", Recorded(category="news"), "Body.\n")
+    build_article(document, REPO / "seeds" / "x.md", "story", config, (), Diagnostics(),
+                  undated=lambda file: (datetime(2026, 1, 1, tzinfo=timezone.utc), "test"))
+    assert Recorded.asked == FIELDS_READ, "a key read but undeclared is reported unknown; declared, never read"
+    assert set(FIELDS) == FIELDS_READ
 
 
 def edit_front_matter(path: Path, field: str, value) -> None:
