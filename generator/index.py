@@ -19,7 +19,7 @@ from generator.addresses import (OUTLET_FEED_ID, RESERVED_PAGE_SLUGS, SITE_FEED_
                                  edition_name, edition_path, month_path, outlet_path, topic_path)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.model import Article, Topic, placement_fields
+from generator.model import Article, Related, Topic, placement_fields
 from generator.stories import Story, cluster_stories
 from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
@@ -63,6 +63,28 @@ class Entry:
     def outlets(self) -> tuple[str, ...]:
         """Every outlet that told the story, its lead's first, each once."""
         return tuple(dict.fromkeys(name for name in (self.article.outlet, *(c.outlet for c in self.also)) if name))
+
+    @property
+    def other_outlets(self) -> tuple[Coverage, ...]:
+        """"Also covered by": each other outlet once, its headline kept only where it differs from the story's."""
+        seen, titles, shown = {self.article.outlet}, {self.article.title.casefold()}, []
+        for copy in self.also:
+            if copy.outlet and copy.outlet in seen:
+                continue
+            seen.add(copy.outlet)
+            if copy.outlet and copy.title.casefold() in titles:
+                copy = replace(copy, title="")
+            titles.add(copy.title.casefold())
+            shown.append(copy)
+        return tuple(shown)
+
+    @property
+    def related(self) -> tuple[Related, ...]:
+        """"Related coverage" without the story itself or its copies, which are listed above it."""
+        urls = {self.article.source_url, *(c.url for c in self.also)} - {None}
+        titles = {self.article.title.casefold(), *(c.title.casefold() for c in self.also)}
+        return tuple(item for item in self.article.related
+                     if not (item.url and item.url in urls) and item.title.casefold() not in titles)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,7 @@ def test_an_edition_ranks_its_stories_and_lists_the_rest_by_topic(weekly, tmp_pa
     page = (tmp_path / "out" / "editions" / "2026-W45" / "index.html").read_text()
     ranked = re.findall(r'<li class="edition-story">.*?<a href="([^"]+)">', page, re.S)
     assert ranked[0].endswith("/regulator-opens-consultation/"), "two outlets: 60 heat + 20 beats 80 heat"
-    assert "Health Wire, Daily Post" in page
+    assert "Health Wire</span> and 1 more outlet · " in page, "the lead outlet, and how many more told it"
     home = (tmp_path / "out" / "index.html").read_text()
     assert home.index("Top stories: Week 46, 2026") < home.index("Latest stories"), \
         "early in a week (one story so far) the home page leads with the last complete week"

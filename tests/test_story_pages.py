@@ -31,7 +31,7 @@ def corpus_site(tmp_path_factory):
 def test_a_story_told_twice_has_one_page_listing_all_its_outlets(corpus_site):
     root, _ = corpus_site
     page = (root / "out" / PR_NEWSWIRE / "index.html").read_text()
-    assert "Also covered by" in page
+    assert "Also covered by" not in page, "its other copy is PR Newswire's again, at the same address: no other outlet"
     karius = (root / "out" / KARIUS / "index.html").read_text()
     also = karius[karius.index("Also covered by"):karius.index("</section>", karius.index("Also covered by"))]
     assert "WFMZ-TV" in also, "the copy that is not shown is listed with its outlet"
@@ -84,3 +84,48 @@ def test_the_build_reports_each_merge_and_clusters_lists_them(corpus_site):
     assert "seeds/2021-01-19-global-healthcare" in result.stdout and "seeds/2021-01-20-global-healthcare" in result.stdout
     assert "same URL" in result.stdout
     assert re.search(r"^2 stories told by more than one document", result.stdout, re.M)
+
+
+STORY_LINK = re.compile(r'<h[23]><a href="(/digest/\d{4}/\d\d/[^"]+)"')
+META = re.compile(r'class="meta">((?:(?!class="meta").)*?</time>[^<]*)', re.S)
+TAGS = re.compile(r"<[^>]+>")
+
+
+def test_the_front_page_names_each_story_once(corpus_site):
+    root, _ = corpus_site
+    home = (root / "out" / "index.html").read_text()
+    assert "Top stories" in home
+    links = STORY_LINK.findall(home)
+    assert len(links) > 20 and len(links) == len(set(links)), "top stories first, then what is new and not yet shown"
+
+
+def test_every_list_gives_a_story_the_same_meta_line_outlet_first(corpus_site):
+    root, _ = corpus_site
+    out = root / "out"
+    pages = [out / "index.html", out / "2021" / "01" / "index.html", next((out / "editions").glob("2021-W*/index.html")),
+             next((out / "topics").glob("*/index.html"))]
+    lines = [TAGS.sub("", line).strip() for path in pages for line in META.findall(path.read_text())]
+    dated = [line for line in lines if re.search(r"\d{4}$|Video$|outlets?$", line)]
+    assert len(dated) > 50
+    shape = re.compile(r"^(?:[^·]+? (?:and \d+ more outlets? )?· )?\d{1,2} [A-Z][a-z]+ \d{4}(?: · Video)?$")
+    assert [line for line in dated if not shape.match(line)] == [], "outlet (and how many more), then date"
+    assert not any(line.startswith("Digest ·") for line in lines), "no invented outlet"
+    email = next((out / "editions").glob("2021-W*/email.txt")).read_text()
+    assert re.search(r"^   [^·\n]+ · \d{1,2} [A-Z][a-z]+ \d{4}$", email, re.M), "the email says it the same way"
+
+
+def test_a_story_page_lists_each_other_outlet_and_headline_once_and_never_itself(corpus_site):
+    root, _ = corpus_site
+    for path in (root / "out").glob("20*/*/*/index.html"):
+        page = path.read_text()
+        if "http-equiv=\"refresh\"" in page:
+            continue
+        headline = re.search(r"<h1>(.*?)(?: <span|</h1>)", page).group(1)
+        for section in ("related-coverage", "also-covered"):
+            if f'id="{section}"' in page:
+                listed = page.split(f'id="{section}"')[1].split("</section>")[0]
+                assert f">{headline}<" not in listed and f"· {headline}<" not in listed, (path, section)
+        if 'id="also-covered"' in page:
+            listed = page.split('id="also-covered"')[1].split("</section>")[0]
+            outlets = re.findall(r'rel="noopener">([^<]+)</a>', listed)
+            assert len(outlets) == len(set(outlets)), path
