@@ -1,5 +1,6 @@
 """The dev server in a real browser: edits on disk show up by themselves, errors show and clear."""
 
+import re
 import time
 
 import pytest
@@ -132,6 +133,25 @@ def test_the_panel_has_no_accessibility_violations(site, server, browser, scheme
         panel(page).get_by_text("content/posts/undated.md").first.wait_for(timeout=10_000)
         assert axe_violations(page) == []
         page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.textContent") == "Dismiss", "the first stop for the keyboard"
+        assert page.evaluate("document.activeElement.textContent").startswith("Preview: 1 error"), \
+            "the first stop for the keyboard opens or closes the list"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Problems found by the last build"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Dismiss"
     finally:
         context.close()
+
+
+def test_warnings_alone_take_one_line_until_asked_for(site, server, page):
+    for n in range(30):  # copies folded into one story, undated posts: what a big digest reports
+        write(site / "content" / "posts" / f"undated-{n}.md", f"---\ntitle: Undated {n}\ndate: not-a-date\n---\nBody.\n")
+    open_live(page, server.url + ARTICLE)
+    panel(page).wait_for(timeout=10_000)
+    heading = panel(page).get_by_role("heading")
+    assert re.fullmatch(r"Preview: \d+ warnings", heading.inner_text())
+    assert panel(page).bounding_box()["height"] < 80, "the page stays in view"
+    problem = panel(page).get_by_text("content/posts/undated-0.md").first
+    assert not problem.is_visible()
+    heading.click()
+    assert problem.is_visible()

@@ -40,8 +40,8 @@ def render_panel(problems: list[Diagnostic]) -> bytes:
     ordered = sorted(problems, key=lambda d: d.severity != "error")
     items = [PanelItem(d.severity, location(d), d.message) for d in ordered[:PANEL_LIMIT]]
     key = hashlib.sha256("\n".join(map(str, ordered)).encode()).hexdigest()[:16]
-    return dev_template("dev_panel.html").render(items=items, more=len(problems) - len(items),
-                                                 summary=tally(problems), key=key).encode()
+    return dev_template("dev_panel.html").render(items=items, more=len(problems) - len(items), summary=tally(problems),
+                                                 errors=any(d.severity == "error" for d in problems), key=key).encode()
 
 
 def preview_head(generation: str, reload_port: int) -> bytes:
