@@ -18,6 +18,7 @@ from generator import addresses
 from generator.feeds import edition_item, feed_item
 from generator.index import Entry, SiteIndex, path_of
 from generator.routes import Output, Writer, feed_links
+from generator.summaries import shorten
 from generator.urls import Urls
 
 
@@ -50,6 +51,7 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
         rebase=urls.rebase_html,
         json_ld=_json_for_script,
         news_article=lambda entry: news_article(entry, config, urls),
+        shorten=shorten,
     )
     return env
 

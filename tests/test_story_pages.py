@@ -1,6 +1,7 @@
 """Each story once, as readers and subscribers see the built corpus: one page, one listing entry, one
 feed entry; every other copy's address redirects to it; the build and `digest clusters` report it."""
 
+import html
 import re
 import shutil
 import subprocess
@@ -129,3 +130,24 @@ def test_a_story_page_lists_each_other_outlet_and_headline_once_and_never_itself
             listed = page.split('id="also-covered"')[1].split("</section>")[0]
             outlets = re.findall(r'rel="noopener">([^<]+)</a>', listed)
             assert len(outlets) == len(set(outlets)), path
+
+
+ENDS_A_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def test_a_summary_the_source_cut_is_marked_as_cut_wherever_it_appears(corpus_site):
+    root, _ = corpus_site
+    out = root / "out"
+    karius = (out / KARIUS / "index.html").read_text()
+    assert "approaches to identify more than…</p>" in karius, "the source's cut '1,' (of 1,000) is not left dangling"
+    shown = [html.unescape(TAGS.sub("", text)).strip() for path in out.glob("20*/*/*/index.html")
+             for text in re.findall(r'<p class="summary">(.*?)</p>', path.read_text(), re.S)]
+    home = (out / "index.html").read_text()
+    shown += [html.unescape(text) for text in re.findall(r'</p>\n  <p>([^<]+)</p>', home)]
+    email = next((out / "editions").glob("2021-W*/email.txt")).read_text()
+    shown += [line.strip() for line in email.splitlines() if line.startswith("   ") and "·" not in line
+              and "://" not in line]
+    assert len(shown) > 100
+    assert [text for text in shown if not ENDS_A_SENTENCE.search(text)] == [], "every summary ends as it should"
+    assert not [text for text in shown if re.search(r"[.!?]…$|[,;:]…$|\.\.\.$", text)], \
+        "a complete sentence gets no ellipsis, and a cut leaves no dangling comma"

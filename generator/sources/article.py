@@ -22,6 +22,7 @@ from generator.sources.filedates import fallback_date
 from generator.sources.plaintext import parse_plain_text
 from generator.sources.sanitize import markdown_to_html, sanitize_embed
 from generator.sources.topics import match_topics
+from generator.summaries import mark_cut
 from generator.model import Topic
 
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
@@ -53,7 +54,7 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     if not title:
         title = file.stem
         diagnostics.warn(doc.path, f"no title; using the file name '{title}'")
-    summary = fields.text("excerpt", "summary") or _first_paragraph(blocks, body_html)
+    summary = mark_cut(fields.text("excerpt", "summary") or _first_paragraph(blocks, body_html))
     # Plain text has no place for a date or topics: taking them from git and keywords is how it is
     # read, so that is reported as information; front matter could have held them, so it warns.
     report = partial(diagnostics.info if doc.meta is None else diagnostics.warn, doc.path)
