@@ -43,6 +43,7 @@ ATOM_FILE, JSON_FEED_FILE = "feed.xml", "feed.json"  # beside the listing each f
 OPML_FILE = "feeds.opml"
 NOT_FOUND_FILE = "404.html"
 SITEMAP_FILE = "sitemap.xml"
+SEARCH_WORDS_FILE = SEARCH.path + "words.json"  # every indexed word with its story count, for the search page
 ROBOTS_FILE = "robots.txt"
 CNAME_FILE = "CNAME"
 NOJEKYLL_FILE = ".nojekyll"

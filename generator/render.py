@@ -18,6 +18,7 @@ from generator import addresses
 from generator.feeds import edition_item, feed_item
 from generator.index import Entry, SiteIndex, path_of
 from generator.routes import Output, Writer, feed_links
+from generator.search import vocabulary
 from generator.summaries import shorten
 from generator.urls import Urls
 
@@ -52,6 +53,8 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
         json_ld=_json_for_script,
         news_article=lambda entry: news_article(entry, config, urls),
         shorten=shorten,
+        search_words=lambda entries: Markup(vocabulary(entries)),
+        plain=lambda text: Markup(text).unescape(),  # text an HTML macro escaped, for a plain-text file
     )
     return env
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from generator.addresses import (ARCHIVE, CNAME_FILE, EDITIONS, EDITIONS_FEED_ID, EMAIL_HTML_FILE, EMAIL_TEXT_FILE,
                                  INDEX_FILE, NOJEKYLL_FILE, NOT_FOUND_FILE, OPML_FILE, OUTLETS, ROBOTS_FILE, SEARCH,
-                                 SITEMAP_FILE, STATIC, TOPICS, page_path)
+                                 SEARCH_WORDS_FILE, SITEMAP_FILE, STATIC, TOPICS, page_path)
 from generator.config import SiteConfig
 from generator.feeds import FEED_FORMATS, FeedFormat
 from generator.index import Edition, Entry, Feed, SiteIndex, newest_update, tag_uri
@@ -112,6 +112,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         editions_overview(config, index),  # /editions/
         *edition_pages(config, index, reuse),  # /editions/YYYY-Www/
         search_page(),  # /search/ (its index, /pagefind/, is written by search.py)
+        search_words(index),  # /search/words.json
         not_found(),  # /404.html
         *edition_emails(config, index),  # /editions/YYYY-Www/email.html and email.txt
         *feeds(index),  # /feed.xml and /feed.json, and each topic's and outlet's
@@ -238,6 +239,12 @@ def search_page() -> Output:
     """The same bytes whatever the site holds: the page loads the index and its filters in the browser.
     Not in the sitemap: it has no content of its own, and what it finds is listed there already."""
     return page(SEARCH.path, "search.html", {}, None, sitemap=False)
+
+
+def search_words(index: SiteIndex) -> Output:
+    """The indexed words with their story counts: the search page names a word no story holds, and
+    suggests the closest that some do."""
+    return Output(SEARCH_WORDS_FILE, "search_words.json", {"entries": index.entries})
 
 
 def not_found() -> Output:

@@ -17,8 +17,10 @@ from __future__ import annotations
 import atexit
 import gzip
 import hashlib
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +45,25 @@ MAGIC = b"pagefind_dcd"  # what starts each of Pagefind's gzipped CBOR files, on
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
           "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js")
 NOTHING_TO_INDEX = "not able to build an index"  # Pagefind's refusal of pages without a word to index
+
+
+WORD = re.compile(r"[^\W_]+")
+TAG = re.compile(r"<[^>]+>")
+MAX_WORDS = 60_000  # the most common words, when a very large digest has more: a few hundred KB
+
+
+def vocabulary(entries) -> str:
+    """Every word the stories' indexed text holds, with how many stories hold it, as JSON: the search page
+    tells from it that no story mentions a word, and which words that do exist are closest."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        article = entry.article
+        text = " ".join([article.title, article.summary, html.unescape(TAG.sub(" ", article.body_html)),
+                         *(block.text for block in article.blocks), *(i for block in article.blocks for i in block.items)])
+        for word in set(WORD.findall(text.casefold())):
+            counts[word] = counts.get(word, 0) + 1
+    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_WORDS]
+    return json.dumps(dict(sorted(kept)), ensure_ascii=False, separators=(",", ":"))
 
 
 def index_staged_site(site: StagedSite, stories: int, pages_unchanged: bool) -> None:

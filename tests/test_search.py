@@ -3,6 +3,7 @@ queries it, used in Chromium as a reader would, against the site served under /d
 
 import gzip
 import json
+import re
 import shutil
 import threading
 import time
@@ -10,7 +11,7 @@ import time
 import pytest
 
 from browser import browser  # noqa: F401  (fixture)
-from conftest import REPO, RunningServer, minimal_site, write
+from conftest import REPO, RunningServer, minimal_site, shared_dir, write
 from generator.build import build
 from generator.config import load_config
 from sitecheck import serving, tree_bytes
@@ -210,7 +211,7 @@ def test_a_word_only_in_a_story_body_finds_that_story(page, served):
 
 def test_a_word_from_a_draft_finds_nothing(page, served):
     assert search(page, served, DRAFT_WORD) == []
-    assert "No stories found" in page.inner_text("#search-status")
+    assert f"No story mentions “{DRAFT_WORD}”" in page.inner_text("#search-status"), "a draft is not in the index"
 
 
 def test_a_topic_filter_narrows_the_results(page, served):
@@ -362,3 +363,75 @@ def test_a_search_in_the_preview_is_answered_while_saves_keep_coming(tmp_path):
     finally:
         saving.set()
         search.stop()
+
+
+# ---- what a reader finds in the corpus -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus-search")
+    shutil.copytree(shared_dir("corpus") / "smartable-ai", root / "seeds")
+    (root / "site.yml").write_text("url: https://example.org\nbase_path: /digest/\nsources: [seeds]\n")
+    build(load_config(root / "site.yml", environ={}), output=root / "www" / "digest", show_progress=False)
+    with serving(root / "www") as origin:
+        yield origin + "/digest/", root / "www" / "digest"
+
+
+def shown(page, served, query: str) -> tuple[str, list[dict]]:
+    """What the search page says for `query`, and each result as a reader sees it."""
+    search(page, served, query)
+    results = page.eval_on_selector_all(".search-result", """items => items.map(item => ({
+        href: item.querySelector("h2 a").getAttribute("href"), title: item.querySelector("h2").textContent,
+        snippet: item.querySelector("p:last-child").textContent,
+        marked: [...item.querySelectorAll("mark")].map(m => m.textContent)}))""")
+    return page.inner_text("#search-status"), results
+
+
+def page_text(out, href: str) -> str:
+    html_text = (out / href.removeprefix("/digest/") / "index.html").read_text()
+    story = html_text[html_text.index("<article"):html_text.index("</article>")]
+    return re.sub(r"<[^>]+>", " ", story).casefold()
+
+
+@pytest.mark.parametrize("query, word", [("approval", "approval"), ("FDA approval", "approval"),
+                                         ("Mayo", "mayo"), ("Mayo Clinic", "mayo")])
+def test_a_word_no_story_holds_is_named_and_nothing_else_is_shown(browser, corpus_served, query, word):  # noqa: F811
+    served, _ = corpus_served
+    page = browser.new_page()
+    try:
+        said, results = shown(page, served, query)
+        assert said.startswith(f"No story mentions “{word}”.") and results == []
+    finally:
+        page.close()
+
+
+def test_a_misspelling_offers_the_word_the_digest_has_and_the_link_finds_it(browser, corpus_served):  # noqa: F811
+    served, out = corpus_served
+    page = browser.new_page()
+    try:
+        said, _ = shown(page, served, "radiolgy")
+        assert "Did you mean radiology?" in said
+        page.get_by_role("link", name="radiology").click()
+        page.wait_for_function("() => document.querySelectorAll('.search-result').length > 0")
+        assert all("radiolog" in page_text(out, href) for href in
+                   page.eval_on_selector_all(".search-result h2 a", "as => as.map(a => a.getAttribute('href'))"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("query", ["FDA", "imaging", "cancer detection", "clinical trials"])
+def test_every_result_holds_every_word_and_its_snippet_is_not_the_headline(browser, corpus_served, query):  # noqa: F811
+    served, out = corpus_served
+    page = browser.new_page()
+    try:
+        said, results = shown(page, served, query)
+        assert results, said
+        stems = [word.casefold()[:4] for word in query.split()]
+        for result in results:
+            assert all(stem in page_text(out, result["href"]) for stem in stems), (query, result["href"])
+            assert not result["snippet"].startswith(result["title"][:40]), "the snippet is the story's text"
+        assert any(result["marked"] for result in results), "the words found are marked"
+        in_title = [all(stem in result["title"].casefold() for stem in stems) for result in results]
+        assert in_title == sorted(in_title, reverse=True), "headline matches come first"
+    finally:
+        page.close()
