@@ -23,12 +23,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from generator.cache import (BuildRecord, fingerprint, inputs_digest, load_build_record, load_reads,
-                             save_build_record, save_reads)
+                             save_build_record, save_reads, with_record)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
+from generator.published import RECORD_NAME, Published, dump_record, read_record, record_after, write_record
 from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
 from generator.search import BUNDLE, index_in_place, index_staged_site
@@ -73,7 +74,8 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         diagnostics = Diagnostics()
         taxonomy = read_taxonomy(config, diagnostics)
         static = static_files(config)
-        last = _last_build(config, target, taxonomy, drafts, static) if use_cache else None
+        published, recorded = read_record(config)
+        last = _last_build(config, target, taxonomy, drafts, static, recorded) if use_cache else None
         if last is not None and last.up_to_date:
             return replace(last.record.report, seconds=time.perf_counter() - started, written=False, up_to_date=True)
 
@@ -81,7 +83,8 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
         if use_cache:
             save_reads(config, taxonomy, reads)
-        index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics))
+        index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
+                            published)
         outputs = site_outputs(config, index)
         refuse_clashes(outputs)
 
@@ -97,11 +100,29 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"))
                 if write:
                     _publish(site, static, outputs, len(index.entries), _same_pages(digests, keep))
+        if write and not drafts:
+            recorded = _record(config, published, recorded, index, diagnostics)
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
         if use_cache and write:
-            save_build_record(config, target, BuildRecord(last.inputs, folder_digest(target), report, digests,
-                                                          last.static_digest))
+            save_build_record(config, target, BuildRecord(with_record(last.inputs, recorded), folder_digest(target),
+                                                          report, digests, last.static_digest))
     return replace(report, seconds=time.perf_counter() - started)
+
+
+def _record(config: SiteConfig, published: Published, recorded: bytes, index: SiteIndex,
+            diagnostics: Diagnostics) -> bytes:
+    """Add what this build published to the site's record; its bytes as the file now holds them. A
+    record already up to date is left as it is, byte for byte."""
+    data = dump_record(record_after(published, index))
+    if data == recorded:
+        return recorded
+    try:
+        write_record(config, data)
+    except OSError as error:
+        diagnostics.warn(RECORD_NAME, f"cannot be written ({error.strerror}); the next build cannot know what "
+                                      f"this one published")
+        return recorded
+    return data
 
 
 @dataclass(frozen=True)
@@ -112,10 +133,12 @@ class LastBuild:
     folder: str  # folder_digest of the output folder now
     static_digest: str
     record: BuildRecord | None
+    published: bytes = b""  # the site's record of what it published, as this build read it
 
     @property
     def up_to_date(self) -> bool:
-        return self.record is not None and (self.record.inputs, self.record.folder) == (self.inputs, self.folder)
+        return self.record is not None and (self.record.inputs, self.record.folder) == (
+            with_record(self.inputs, self.published), self.folder)
 
     @property
     def folder_untouched(self) -> bool:
@@ -131,9 +154,10 @@ class LastBuild:
         return self.folder_untouched and self.record.static == self.static_digest
 
 
-def _last_build(config: SiteConfig, target: Path, taxonomy, drafts: bool, static: list[StaticFile]) -> LastBuild:
+def _last_build(config: SiteConfig, target: Path, taxonomy, drafts: bool, static: list[StaticFile],
+                published: bytes) -> LastBuild:
     return LastBuild(inputs_digest(config, taxonomy, drafts, static), folder_digest(target),
-                     _static_digest(static), load_build_record(config, target))
+                     _static_digest(static), load_build_record(config, target), published)
 
 
 def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outputs: list[Output],

@@ -2,8 +2,9 @@
 
 - The read cache: parsed documents by file stamp, so a rebuild re-reads only changed files; a file
   with a new stamp but the same bytes (a fresh checkout, a restored CI cache) is read but not parsed.
-- Build records: for each output folder, a digest of every input of the last complete build and a
-  digest of the folder it left, so a build with nothing changed can stop before reading anything.
+- Build records: for each output folder, a digest of every input of the last complete build (the
+  site's record of what it published, published.json, included) and a digest of the folder it left,
+  so a build with nothing changed can stop before reading anything.
 
 Both are used only when the configuration, the taxonomy, the generator's own code (by content) and
 its libraries are exactly those that wrote them; anything else, or an unreadable file, means
@@ -115,6 +116,12 @@ def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[Stati
     for path in source_files(config, Diagnostics()):
         digest.update(f"{path}\0{file_stamp(path)}\n".encode())
     return digest.hexdigest()
+
+
+def with_record(inputs: str, record: bytes) -> str:
+    """`inputs` (an inputs_digest) together with the site's record of what it published, by content: the
+    build rewrites the record, and the next build compares what it wrote, not when."""
+    return hashlib.sha256(f"{inputs}\0{hashlib.sha256(record).hexdigest()}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,6 @@ def clusters_command(config_path: Path, drafts: bool) -> None:
     from generator.stories_report import describe_stories
 
     try:
-        config = load_config(config_path)
+        click.echo(describe_stories(load_config(config_path), drafts))
     except ConfigError as exc:
         _fail(str(exc))
-    click.echo(describe_stories(config, drafts))

@@ -125,6 +125,9 @@ class SiteConfig:
                                "`domain,YYYY` for feed ids, see *Feeds and their ids*")
     sources: tuple[str, ...] = option(("seeds", "content"), folders_inside_site,
                                       "folders read for documents, inside the site folder")
+    editorial: tuple[str, ...] = option(("content",), folders_inside_site,
+                                        "the `sources` folders that hold the editors' own documents: an `id` one "
+                                        "of them claims is theirs, and a story one of them tells is shown by it")
     topics_file: str = option("content/topics.yml", inside_site, "the taxonomy, inside the site folder")
     output: str = option("output", inside_site, "where `make build` writes")
     max_file_bytes: int = option(5 * 1024 * 1024, whole_number,

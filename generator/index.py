@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
+from typing import Iterable
 from urllib.parse import quote
 
 from slugify import slugify
@@ -19,7 +20,8 @@ from generator.addresses import (OUTLET_FEED_ID, RESERVED_PAGE_SLUGS, SITE_FEED_
                                  edition_name, edition_path, month_path, outlet_path, topic_path)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.model import Article, Related, Topic, placement_fields
+from generator.model import Article, Related, Topic, outlet_key, placement_fields
+from generator.published import NOTHING_PUBLISHED, Published
 from generator.stories import Story, cluster_stories
 from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
@@ -313,15 +315,21 @@ def newest_first(articles) -> list[Article]:
 
 
 def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Topic, ...],
-                diagnostics: Diagnostics, drafts: bool = False, logos: tuple[OutletLogo, ...] = ()) -> SiteIndex:
+                diagnostics: Diagnostics, drafts: bool = False, logos: tuple[OutletLogo, ...] = (),
+                published: Published = NOTHING_PUBLISHED) -> SiteIndex:
+    """`published`, the site's record (published.py), wins over anything computed here: a story it
+    lists keeps its id, address and lead, and an outlet its slug."""
     visible = newest_first(a for a in articles if drafts or not a.draft)
     topic_for = _topic_resolver(taxonomy, diagnostics)
     listed = [a for a in visible if a.kind == "article"]
-    placed = _place_articles(config, listed, topic_for, diagnostics)
-    entries, redirects, stories = _one_entry_per_story(placed, diagnostics)
+    found = cluster_stories(listed, config.tz, published.precedent(listed), config.editorial)
+    held = {id(story.first): path for story in found
+            if (path := published.path_of.get(story.key)) and _keeps_address(path, story)}
+    placed = _place_articles(config, listed, topic_for, diagnostics, set(published.path_of.values()), held)
+    entries, redirects, stories = _one_entry_per_story(placed, found, diagnostics)
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
     topics = _topic_listings(entries)
-    outlets = _outlet_listings(entries, stories, logos)
+    outlets = _outlet_listings(entries, stories, logos, published)
     return SiteIndex(
         entries=entries, standalone=pages, topics=topics, months=_months(entries),
         feeds=_feeds(config, entries, topics) + _outlet_feeds(config, outlets), redirects=redirects, stories=stories,
@@ -329,24 +337,40 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     )
 
 
-def _one_entry_per_story(placed: tuple[Entry, ...], diagnostics: Diagnostics):
+def _keeps_address(path: str, story: Story) -> bool:
+    """A published story stays at its address whatever its copies' dates say, as long as its first copy
+    keeps the slug the address was made from (an editor's new title or `slug:` moves it, as always)."""
+    if story.first.key != story.key:  # the copy it was published from is gone: nothing to move it
+        return True
+    slug, published = _slug(story.first), path.rstrip("/").rsplit("/", 1)[-1]
+    return published == slug or (published.startswith(slug + "-") and published[len(slug) + 1:].isdigit())
+
+
+def _one_entry_per_story(placed: tuple[Entry, ...], found: tuple[Story, ...], diagnostics: Diagnostics):
     """Every copy of a story keeps the path it would have alone, so no address ever breaks. The story
-    is listed once, showing its lead copy at its first copy's address (which a later copy joining
-    never moves, just as it never moves the feed id); the other copies' addresses redirect there."""
-    stories = [story for story in cluster_stories(entry.article for entry in placed) if len(story.members) > 1]
-    if not stories:
-        return placed, (), ()
+    is listed once, where its first copy is, showing its lead copy at its first copy's address (its
+    published one, which a copy arriving later never moves, just as it never moves the feed id); the
+    other copies' addresses redirect there."""
     by_article = {id(entry.article): entry for entry in placed}
-    listed, redirects = {}, []
-    for story in stories:
-        first, lead = by_article[id(story.members[0])], by_article[id(story.lead)]
-        listed[id(story.members[0])] = replace(lead, path=first.path, key=story.key, also=tuple(
+    listed, redirects, stories = {}, [], []
+    for story in found:
+        first, lead = by_article[id(story.first)], by_article[id(story.lead)]
+        path = first.path
+        if len(story.members) == 1 and story.key == first.article.key:
+            continue
+        listed[id(story.first)] = replace(lead, path=path, key=story.key, also=tuple(
             Coverage(other.title, other.outlet, other.source_url, other.date) for other in story.others))
-        for member in story.members[1:]:
-            redirects.append(Redirect(by_article[id(member)].path, first.path))
-            listed[id(member)] = None
-        diagnostics.info(story.lead.source, f"one story with {len(story.members)} copies ({story.reason}); "
-                                            f"also {', '.join(other.source for other in story.others)}")
+        for member in story.members:
+            if member is not story.first:
+                listed[id(member)] = None
+            if by_article[id(member)].path != path:
+                redirects.append(Redirect(by_article[id(member)].path, path))
+        if len(story.members) > 1:
+            stories.append(story)
+            diagnostics.info(story.lead.source, f"one story with {len(story.members)} copies ({story.reason}); "
+                                                f"also {', '.join(other.source for other in story.others)}")
+    if not listed:
+        return placed, (), ()
     entries = (listed.get(id(entry.article), entry) for entry in placed)
     return (tuple(entry for entry in entries if entry is not None), tuple(sorted(redirects, key=lambda r: r.path)),
             tuple(stories))
@@ -410,13 +434,21 @@ def _extra_topic(name: str, slug: str, order: int) -> Topic:
     return Topic(name=name, slug=slug, order=order)
 
 
-def _place_articles(config, articles, topic_for, diagnostics) -> tuple[Entry, ...]:
-    """Give each article a path /YYYY/MM/<slug>/; the earliest article keeps a contested slug."""
-    taken: set[str] = set()
+def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable[str] = (),
+                    held: dict[int, str] | None = None) -> tuple[Entry, ...]:
+    """Give each article a path /YYYY/MM/<slug>/. A published address (`reserved`) is taken by no
+    article but the one that `held` gives it to (id(article) -> path: its story's first copy); among
+    the rest, the earliest article keeps a contested slug."""
+    taken, held = {path.rstrip("/") for path in reserved}, held or {}  # as _unique_slug keeps them
     paths: list[str] = []  # by position, not by key: articles sharing a key must not share a path
     for article in reversed(articles):  # oldest first: the earliest article keeps a contested slug
-        base = _month_folder(article.date, config.tz)
-        paths.append(base + _unique_slug(base, _slug(article), taken, article, diagnostics) + "/")
+        base, slug = _month_folder(article.date, config.tz), _slug(article)
+        if id(article) in held:
+            paths.append(held[id(article)])
+            if paths[-1] != f"{base}{slug}/" and f"{base}{slug}" in taken:
+                diagnostics.warn(article.source, f"slug '{slug}' is already used in /{base}; this page is /{paths[-1]}")
+        else:
+            paths.append(base + _unique_slug(base, slug, taken, article, diagnostics) + "/")
     paths.reverse()
     combinations: dict[tuple[str, ...], tuple[Topic, ...]] = {}  # thousands of articles share a few dozen
 
@@ -563,19 +595,15 @@ class OutletListing:
         return OutletCount(self.outlet, len(self.entries))
 
 
-def outlet_key(name: str) -> str:
-    """Names that differ only in case, spacing or a leading "www." are one outlet."""
-    return " ".join(name.split()).casefold().removeprefix("www.")
-
-
-def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
-                     logos: tuple[OutletLogo, ...]) -> tuple[OutletListing, ...]:
+def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...], logos: tuple[OutletLogo, ...],
+                     published: Published = NOTHING_PUBLISHED) -> tuple[OutletListing, ...]:
     """A story is listed on the page of every outlet that told it (its lead's and each other copy's),
     once per outlet. A document with neither a provider nor a source URL (a post) has no outlet."""
     copies = {story.key: story.members for story in stories}
     listed: dict[str, list[Entry]] = defaultdict(list)
     spellings: dict[str, Counter] = defaultdict(Counter)
     domains: dict[str, set[str]] = defaultdict(set)
+    since: dict[str, datetime] = {}  # each outlet's earliest copy of its own
     for entry in entries:
         for article in copies.get(entry.key) or (entry.article,):
             name = article.outlet
@@ -586,21 +614,25 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...],
             domain = outlet_key(article.provider.domain if article.provider else name)
             if domain:
                 domains[key].add(domain)
+            since[key] = min(since.get(key, article.date), article.date)
             if not listed[key] or listed[key][-1] is not entry:
                 listed[key].append(entry)
     logo_of = {outlet_key(logo.outlet): logo.path for logo in logos}
-    taken: set[str] = set()
+    taken: set[str] = set(published.outlets)
     outlets = {}
-    # The outlet whose first story is earliest keeps a contested slug, as articles do: one arriving
-    # later takes "-2" and moves no address or feed id that readers already have.
-    for key in sorted(listed, key=lambda k: (listed[k][-1].article.date, k)):
+    # A published outlet keeps its slug. Among the others the outlet whose own first copy is earliest
+    # keeps a contested slug, as articles do: one arriving later takes "-2" and moves no address or
+    # feed id that readers already have.
+    for key in sorted(listed, key=lambda k: (since[k], k)):
         name = max(reversed(spellings[key]), key=spellings[key].__getitem__)  # the commonest; tied: the oldest
-        slug = make_slug(key) or make_slug(min(domains[key], default="")) or "outlet"  # not from the shown spelling
-        candidate, number = slug, 1
-        while candidate in taken:
-            number += 1
-            candidate = f"{slug}-{number}"
-        taken.add(candidate)
+        candidate = published.slug_of.get(key)
+        if candidate is None:
+            slug = make_slug(key) or make_slug(min(domains[key], default="")) or "outlet"  # not from the shown spelling
+            candidate, number = slug, 1
+            while candidate in taken:
+                number += 1
+                candidate = f"{slug}-{number}"
+            taken.add(candidate)
         logo = logo_of.get(key) or next((logo_of[d] for d in sorted(domains[key]) if d in logo_of), "")
         outlets[key] = Outlet(name, candidate, logo)
     ordered = sorted(outlets, key=lambda k: (outlets[k].name.casefold(), outlets[k].name, outlets[k].slug))

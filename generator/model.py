@@ -90,6 +90,11 @@ class Article:
         return (urlsplit(self.source_url).hostname or "") if self.source_url else ""
 
 
+def outlet_key(name: str) -> str:
+    """Names that differ only in case, spacing or a leading "www." are one outlet."""
+    return " ".join(name.split()).casefold().removeprefix("www.")
+
+
 def placement_fields(cls=None) -> tuple[str, ...]:
     """The fields of Article whose edit may move it: every one not declared `content`."""
     return tuple(f.name for f in fields(cls or Article) if f.metadata.get("affects") != "content")

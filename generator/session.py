@@ -14,6 +14,7 @@ from generator.diagnostics import Diagnostic, Diagnostics
 from generator.index import SiteIndex, build_index, placed_alike, update_index
 from generator.model import Article
 from generator.parallel import fork_imap
+from generator.published import NOTHING_PUBLISHED, read_record
 from generator.render import Renderer, template_dependencies, template_stamps
 from generator.routes import Output, Reuse, refuse_clashes, site_outputs
 from generator.sources import read_sources, read_taxonomy
@@ -49,6 +50,7 @@ class PreviewSession:
         self.renderer = Renderer(config, Urls(config.url, config.base_path), drafts)
         self._taxonomy = None
         self._logos = None  # content/sources.yml as last read
+        self._published, self._recorded = NOTHING_PUBLISHED, None  # the site's record, and its bytes, as last read
         self._reads: dict = {}  # source path -> sources.CachedRead
         self._indexed: Indexed | None = None
         self._template_stamps: dict[str, tuple[int, int]] = {}
@@ -69,6 +71,9 @@ class PreviewSession:
         logos = read_outlet_logos(self.config, diagnostics)
         if logos != self._logos:
             self._logos, self._indexed = logos, None
+        published, recorded = read_record(self.config)  # read, never written: only `digest build` publishes
+        if recorded != self._recorded:
+            self._published, self._recorded, self._indexed = published, recorded, None
         edited_paths = {str(p) for p in edited} if edited is not None else None
         articles = read_sources(self.config, taxonomy, diagnostics, cache=self._reads, edited=edited_paths,
                                 workers=self.workers)
@@ -85,7 +90,8 @@ class PreviewSession:
         edited = _edits(self._indexed.articles, articles) if self._indexed else None
         if edited is None:
             local = Diagnostics()
-            index = build_index(self.config, articles, self._taxonomy, local, self.drafts, self._logos)
+            index = build_index(self.config, articles, self._taxonomy, local, self.drafts, self._logos,
+                                self._published)
             self._indexed = Indexed(articles, index, tuple(local.reported))
         else:
             index = update_index(self._indexed.index, edited) if edited else self._indexed.index

@@ -7,6 +7,7 @@ import os
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.index import build_index
+from generator.published import read_record
 from generator.sources import read_sources, read_taxonomy
 
 
@@ -14,7 +15,7 @@ def describe_stories(config: SiteConfig, drafts: bool = False) -> str:
     diagnostics = Diagnostics()
     taxonomy = read_taxonomy(config, diagnostics)
     articles = read_sources(config, taxonomy, diagnostics, workers=os.cpu_count() or 1)
-    stories = build_index(config, articles, taxonomy, diagnostics, drafts).stories
+    stories = build_index(config, articles, taxonomy, diagnostics, drafts, published=read_record(config)[0]).stories
     lines = []
     for story in stories:
         lines += [story.lead.title, f"  merged by {story.reason}"]

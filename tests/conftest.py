@@ -34,6 +34,7 @@ def site(tmp_path) -> Path:
     for folder in ("seeds", "content", "themes"):
         shutil.copytree(REPO / folder, root / folder)
     shutil.copy2(REPO / "site.yml", root / "site.yml")
+    shutil.copy2(REPO / "published.json", root / "published.json")  # what the site has published so far
     return root
 
 

@@ -233,7 +233,8 @@ def test_killed_builds_never_leave_a_half_written_site(tmp_path):
             process.wait(timeout=30)
         assert tree_bytes(site / "output") == good, f"attempt {attempt}"
     subprocess.run(command, cwd=site, env=env, check=True, capture_output=True)
-    assert sorted(p.name for p in site.iterdir()) == [".cache", "output", "seeds", "site.yml"], "leftovers are cleared"
+    assert sorted(p.name for p in site.iterdir()) == [".cache", "output", "published.json", "seeds",
+                                                     "site.yml"], "leftovers are cleared"
     assert sorted(p.name for p in (site / ".cache").iterdir()) == ["builds.pickle", "reads.pickle"]
 
 

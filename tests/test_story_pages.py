@@ -35,7 +35,7 @@ def test_a_story_told_twice_has_one_page_listing_all_its_outlets(corpus_site):
     assert "Also covered by" not in page, "its other copy is PR Newswire's again, at the same address: no other outlet"
     karius = (root / "out" / KARIUS / "index.html").read_text()
     also = karius[karius.index("Also covered by"):karius.index("</section>", karius.index("Also covered by"))]
-    assert "WFMZ-TV" in also, "the copy that is not shown is listed with its outlet"
+    assert "Business Insider" in also, "the copy that is not shown is listed with its outlet"
 
 
 def test_every_other_copy_redirects_to_the_story(corpus_site):
@@ -138,8 +138,6 @@ ENDS_A_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 def test_a_summary_the_source_cut_is_marked_as_cut_wherever_it_appears(corpus_site):
     root, _ = corpus_site
     out = root / "out"
-    karius = (out / KARIUS / "index.html").read_text()
-    assert "approaches to identify more than…</p>" in karius, "the source's cut '1,' (of 1,000) is not left dangling"
     shown = [html.unescape(TAGS.sub("", text)).strip() for path in out.glob("20*/*/*/index.html")
              for text in re.findall(r'<p class="summary">(.*?)</p>', path.read_text(), re.S)]
     home = (out / "index.html").read_text()

@@ -101,7 +101,7 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
             diagnostics.add(diagnostic)
         if record.article is not None:
             articles.append(record.article)
-    return settle_ids(articles, diagnostics)
+    return settle_ids(articles, diagnostics, config.editorial)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
@@ -144,14 +144,16 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     return CachedRead(stamp, article, tuple(local.reported), content, undated[0] if undated else None)
 
 
-def settle_ids(articles: list[Article], diagnostics: Diagnostics) -> list[Article]:
+def settle_ids(articles: list[Article], diagnostics: Diagnostics, editorial: tuple[str, ...] = ()) -> list[Article]:
     """Make every key unique without moving any other document's: feed ids derive from the key.
 
     A document without an `id` is keyed by its path, which no other document has, so adding, removing
     or renaming a file never changes another's id. An explicit `id` claimed by several documents is
-    kept by the one with the earliest date, then the first path; one that is another document's path
-    stays with that document. Each document that loses its claim is keyed by its own path instead
+    kept by a document from the `editorial` folders (a scraped item cannot take an editor's id by its
+    date), then the one with the earliest date, then the first path; one that is another document's
+    path stays with that document. Each document that loses its claim is keyed by its own path instead
     and is still published, with a warning naming both files."""
+    editors = tuple(folder.rstrip("/") + "/" for folder in editorial)
     owners = {article.source: article for article in articles}
     claims: dict[str, list[Article]] = {}
     for article in articles:
@@ -159,8 +161,8 @@ def settle_ids(articles: list[Article], diagnostics: Diagnostics) -> list[Articl
             claims.setdefault(article.key, []).append(article)
     moved: dict[int, Article] = {}
     for key, claimants in claims.items():
-        keeper = owners.get(key) or min(claimants, key=lambda a: (a.date, a.source))
-        why = "it is that file's path" if key in owners else "earliest date, then first path"
+        keeper = owners.get(key) or min(claimants, key=lambda a: (not a.source.startswith(editors), a.date, a.source))
+        why = "it is that file's path" if key in owners else "an editor's document, then earliest date, then first path"
         for article in claimants:
             if article is not keeper:
                 diagnostics.warn(article.source, f"the id '{key}' is also claimed by {keeper.source}, which keeps it "
