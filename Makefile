@@ -15,10 +15,14 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SYNC   := $(UV) sync --locked --quiet
 
-.PHONY: build drafts serve serve-output test test-latest lock bench clean runtime test-env
+.PHONY: build images drafts serve serve-output test test-latest lock bench clean runtime test-env
 
 build: runtime
 	$(BIN)/digest build
+
+# Fetch into the image store (images/) what the stories name and it lacks; the build never fetches.
+images: runtime
+	$(BIN)/digest images
 
 drafts: runtime
 	$(BIN)/digest build --drafts

@@ -47,7 +47,44 @@ def corpus_site(count: int) -> Path:
         subprocess.run([sys.executable, str(SHARED / "bench" / "make_corpus.py"), str(site / "seeds"),
                         "--count", str(count), "--seed", "1", "--jobs", "2"], check=True, stdout=subprocess.DEVNULL)
         (site / "site.yml").write_text(SITE_YML)
+    if not (site / "images" / "index.json").is_file():
+        stock_images(site)
     return site
+
+
+def stock_images(site: Path) -> None:
+    """Fill the site's image store as `digest images` would, without the network: each image URL the
+    items name gets the files made from a photo-like picture of the size the URL states (a few distinct
+    sizes, each processed once), so the published images weigh what real ones would."""
+    from io import BytesIO
+
+    from PIL import Image, ImageFilter
+
+    sys.path.insert(0, str(REPO))
+    from generator.config import load_config
+    from generator.diagnostics import Diagnostics
+    from generator.fetch import open_image
+    from generator.images.process import MAX_PIXELS, variants
+    from generator.images.store import Store, image_key, store_dir, stored_files
+    from generator.sources import read_sources
+
+    config = load_config(site / "site.yml", environ={})
+    urls = sorted({a.image.url for a in read_sources(config, (), Diagnostics()) if a.image is not None})
+    made: dict[tuple[int, int], list] = {}
+    store = Store.open(store_dir(config))
+    for url in urls:
+        found = url.rsplit("-", 1)[-1].removesuffix(".jpg").split("x")
+        size = (int(found[0]), int(found[1])) if len(found) == 2 and all(n.isdigit() for n in found) else (1200, 800)
+        if size not in made:
+            noise = Image.effect_noise(size, 60).filter(ImageFilter.GaussianBlur(1.5))
+            gradient = Image.linear_gradient("L").resize(size)
+            photo = Image.merge("RGB", (noise, gradient, Image.blend(noise, gradient, 0.5)))
+            out = BytesIO()
+            photo.save(out, "JPEG", quality=85)
+            made[size] = variants(open_image(out.getvalue(), MAX_PIXELS))
+        key = image_key(url)
+        store.add(key, url, stored_files(key, made[size]))
+    store.save()
 
 
 def seeds_site() -> Path:
@@ -138,7 +175,9 @@ def published_size(out: Path) -> dict[str, int]:
         for name in files:
             path = Path(folder) / name
             parts = path.relative_to(out).parts
-            if parts[0].isdigit():
+            if parts[0] == "images" and name != "index.json":
+                kind = "images (" + name.rsplit("-", 1)[-1].split(".")[0] + ")"
+            elif parts[0].isdigit():
                 kind = "story pages" if len(parts) == 4 else "month archives"
             elif name.startswith("feed."):
                 kind = "feeds"

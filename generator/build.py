@@ -26,6 +26,8 @@ from generator.cache import (BuildRecord, fingerprint, inputs_digest, load_build
                              save_build_record, save_reads, with_record)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
+from generator.images.plan import plan_images
+from generator.images.store import store_dir
 from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
@@ -67,7 +69,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     """A full build, written atomically: the output is replaced only by a complete site."""
     started = time.perf_counter()
     target = Path(output) if output else config.output_dir
-    check_target(target, config.root, [config.root / s for s in config.sources])
+    check_target(target, config.root, [config.root / s for s in config.sources] + [store_dir(config)])
     show = sys.stderr.isatty() if show_progress is None else show_progress
     workers = os.cpu_count() or 1
     with collector_paused():
@@ -83,6 +85,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
         if use_cache:
             save_reads(config, taxonomy, reads)
+        articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
         index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
                             published)
         outputs = site_outputs(config, index)

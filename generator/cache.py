@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
+from generator.images.store import store_dir, store_stamp
 from generator.render import template_stamps
 from generator.routes import StaticFile
 from generator.sources import file_stamp, source_files
@@ -108,11 +109,13 @@ def _root_prefix(config: SiteConfig) -> str:
 
 def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[StaticFile]) -> str:
     """A digest of everything a build's output depends on: settings, taxonomy, code, templates,
-    static files and the path, size and mtime of every document. Stat calls only: no file is read."""
+    static files, the image store and the path, size and mtime of every document. Stat calls only: no file is read."""
     digest = hashlib.sha256(f"{fingerprint(config, taxonomy)}\0{config.root}".encode())
     static_stamps = [(file.path, file_stamp(str(file.source))) for file in static]
     digest.update(repr((drafts, sorted(template_stamps(config).items()), static_stamps)).encode())
     digest.update(repr(file_stamp(str(config.root / LOGOS_FILE))).encode())  # a data file: no document lists it
+    if config.images == "own":  # the image store decides which images the pages show
+        digest.update(repr(store_stamp(store_dir(config))).encode())
     for path in source_files(config, Diagnostics()):
         digest.update(f"{path}\0{file_stamp(path)}\n".encode())
     return digest.hexdigest()

@@ -1,4 +1,4 @@
-"""Command line: `digest build` (and `python -m generator build`)."""
+"""Command line: `digest build`, `digest images` and the rest (also as `python -m generator ...`)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,25 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
 def _fail(message: str) -> None:
     click.echo(f"digest: error: {message}", err=True)
     sys.exit(1)
+
+
+@main.command("images")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
+              show_default=True, help="Site settings file; its folder is the site folder.")
+@click.option("--base-path", help="URL path the live site is served under, e.g. /digest/ (overrides site.yml).")
+@click.option("--verbose", is_flag=True, help="Name every image that failed, and why.")
+def images_command(config_path: Path, base_path: str | None, verbose: bool) -> None:
+    """Fetch into the image store every image the stories name that it lacks: from the live site's copy
+    first, then from the outlet. Run before `digest build`, which never fetches.
+
+    A failed image is reported, never fatal: its story shows no image until a later run stores it."""
+    from generator.images.command import update_store
+
+    try:
+        report = update_store(load_config(config_path, {"base_path": base_path}), show_progress=sys.stderr.isatty())
+    except (ConfigError, OutputError) as exc:
+        _fail(str(exc))
+    click.echo(report.summary(verbose))
 
 
 @main.command("serve")

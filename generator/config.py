@@ -97,6 +97,15 @@ def folders_inside_site(value) -> tuple[str, ...]:
     return tuple(inside_site(v) for v in value)
 
 
+IMAGE_MODES = ("own", "link", "none")
+
+
+def image_mode(value) -> str:
+    if value not in IMAGE_MODES:
+        raise ValueError(f"must be one of {', '.join(IMAGE_MODES)}, got {value!r}")
+    return value
+
+
 def option(default: Any, check: Callable[[Any], Any], doc: str, shown_default: str | None = None):
     """Declare an option of site.yml: its default, the check that normalises a given value, and the
     line the README's table shows for it."""
@@ -135,6 +144,11 @@ class SiteConfig:
     max_field_chars: int = option(20_000, whole_number,
                                   "a longer text field is cut, with a warning (titles are cut at 300)")
     cname: str = option("", domain, "custom domain written to `output/CNAME`")
+    images: str = option("own", image_mode, "`own`: stories show only images from the image store, published "
+                         "under `images/` (`digest images` fills it); `link`: hot-link each image from its outlet; "
+                         "`none`: no story images. See *Images*")
+    image_budget: int = option(200_000_000, whole_number, "bytes of images a build may publish, newest stories "
+                               "first; older stories get smaller sizes, then none. See *Images*")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 from generator import __version__
 from generator.addresses import ATOM_FILE, EDITION_ENTRY_ID, JSON_FEED_FILE
 from generator.config import SiteConfig
+from generator.images.plan import share_url
 from generator.index import Edition, Entry, Feed, tag_uri
 from generator.urls import Urls
 
@@ -52,7 +53,7 @@ def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable
         content_html=entry_html(entry), published=article.date, updated=article.updated,
         # No separate summary: the content already holds its text, and a feed says everything once.
         author=article.outlet or config.feed_author, summary="",
-        source_url=article.source_url, image_url=article.image.url if article.image else None,
+        source_url=article.source_url, image_url=share_url(article.image, urls),
         categories=tuple(Category(topic.slug, topic.name) for topic in entry.topics),
     )
 

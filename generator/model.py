@@ -20,11 +20,37 @@ def content(default=MISSING):
 
 
 @dataclass(frozen=True, slots=True)
+class ImageFile:
+    """One of the site's own copies of an image, from the image store (generator/images/)."""
+
+    role: str  # "thumb", "mail", "360", "720", "1440", "share" (generator/images/process.py)
+    path: str  # site-relative: "images/3f/3f…-720.webp"
+    width: int
+    height: int
+    size: int  # bytes
+    sha256: str  # of its bytes: a store refreshed with other bytes re-renders the pages showing it
+
+
+@dataclass(frozen=True, slots=True)
 class Image:
-    url: str
+    url: str  # where the story says the image is
     width: int | None
     height: int | None
     alt: str
+    files: tuple[ImageFile, ...] = ()  # the site's own copies; none when the image is hot-linked (`images: link`)
+
+    def file(self, role: str) -> ImageFile | None:
+        return next((f for f in self.files if f.role == role), None)
+
+    @property
+    def sizes(self) -> tuple[ImageFile, ...]:
+        """The story-page sizes, narrowest first: a srcset."""
+        return tuple(f for f in self.files if f.role.isdigit())
+
+    @property
+    def on_page(self) -> bool:
+        """A story page can show it: hot-linked, or stored in a story size (not as a thumbnail alone)."""
+        return not self.files or bool(self.sizes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,9 @@ from generator import __version__
 from generator.config import SiteConfig
 from generator import addresses
 from generator.feeds import edition_item, feed_item
+from generator.images.plan import share_url, shared_image, store_path
 from generator.index import Entry, SiteIndex, path_of
+from generator.output import OutputError
 from generator.routes import Output, Writer, feed_links
 from generator.search import vocabulary
 from generator.summaries import shorten
@@ -44,7 +46,8 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update(site=config, generator_version=__version__, address=addresses,
                        url=lambda thing="": urls.path(path_of(thing)),
-                       absolute_url=lambda thing="": urls.absolute(path_of(thing)))
+                       absolute_url=lambda thing="": urls.absolute(path_of(thing)),
+                       shared_image=lambda image: shared_image(image, urls))
     env.filters.update(
         iso_date=lambda d: d.astimezone(config.tz).isoformat(),
         human_date=lambda d: _human_date(d.astimezone(config.tz)),
@@ -79,7 +82,7 @@ def news_article(entry: Entry, config: SiteConfig, urls: Urls) -> dict:
         "publisher": {"@type": "Organization", "name": config.title, "url": urls.absolute()},
     }
     optional = {
-        "image": [article.image.url] if article.image else None,
+        "image": [shared] if (shared := share_url(article.image, urls)) else None,
         "isBasedOn": article.source_url,
         "provider": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
     }
@@ -107,7 +110,7 @@ class Renderer:
         self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
         self._writers = {Writer.TEMPLATE: self._template, Writer.EMAIL: self._email, Writer.FEED: self._feed,
-                         Writer.BYTES: lambda output: output.context["bytes"]}
+                         Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored}
         assert set(self._writers) == set(Writer), "a kind of output that nothing writes"
 
     def use(self, index: SiteIndex) -> None:
@@ -131,6 +134,13 @@ class Renderer:
 
     def render(self, output: Output) -> bytes:
         return self._writers[output.writer](output)
+
+    def _stored(self, output: Output) -> bytes:
+        try:
+            return store_path(self.config, output.context["image"]).read_bytes()
+        except OSError as error:
+            raise OutputError(f"the image store lost {output.path} during the build ({error.strerror}); "
+                              f"build again") from None
 
     def _template(self, output: Output) -> bytes:
         return self.env.get_template(output.template).render(output.context, page_path=output.url_path).encode()

@@ -7,7 +7,7 @@ to the theme, and a test. Paths come from the index (`path_of`); templates link 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
 from enum import Enum
@@ -19,6 +19,7 @@ from generator.addresses import (ARCHIVE, CNAME_FILE, EDITIONS, EDITIONS_FEED_ID
                                  SEARCH_WORDS_FILE, SITEMAP_FILE, STATIC, TOPICS, page_path)
 from generator.config import SiteConfig
 from generator.feeds import FEED_FORMATS, FeedFormat
+from generator.images.plan import MANIFEST_PATH, published_manifest, shown_images
 from generator.index import Edition, Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
 
@@ -32,6 +33,7 @@ class Writer(Enum):
     EMAIL = "email"  # the same, with its styles moved into the elements, as mail clients need
     FEED = "feed"  # context["feed"] in the output's `format`
     BYTES = "bytes"  # context["bytes"], as they are
+    FILE = "file"  # context["image"], an ImageFile, copied from the image store
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *feeds(index),  # /feed.xml and /feed.json, and each topic's and outlet's
         *edition_feeds(config, index),  # /editions/feed.xml and feed.json: one entry per completed week
         *site_files(config),  # /robots.txt, /CNAME, /.nojekyll
+        *image_files(config, index),  # /images/: the stored images the pages show, and index.json listing them
     ]
     # Made from the outputs above, whichever function made them:
     return [*made, *sitemaps(made), feeds_opml(index, made)]  # /sitemap.xml, /feeds.opml
@@ -295,6 +298,18 @@ def site_files(config: SiteConfig) -> list[Output]:
     # GitHub Pages would otherwise drop every path starting with "_".
     files.append(Output(NOJEKYLL_FILE, "", {"bytes": b""}, writer=Writer.BYTES))
     return files
+
+
+def image_files(config: SiteConfig, index: SiteIndex) -> list[Output]:
+    """Only the files some page, feed or email shows: what the byte budget left out of every page is not
+    published, nor the email's thumbnail of a story no email or edition feed ranks."""
+    mailed = {file.path for edition in (*index.editions[:EMAILED_EDITIONS], *index.completed_editions[:config.feed_size])
+              for entry in edition.top if entry.article.image for file in entry.article.image.files}
+    shown = [replace(image, files=tuple(f for f in image.files if f.role != "mail" or f.path in mailed))
+             for image in shown_images(entry.article for entry in (*index.entries, *index.standalone))]
+    files = {file.path: file for image in shown for file in image.files}
+    return [*(Output(path, "", {"image": files[path]}, writer=Writer.FILE) for path in sorted(files)),
+            *([Output(MANIFEST_PATH, "", {"bytes": published_manifest(shown)}, writer=Writer.BYTES)] if shown else [])]
 
 
 def paginate(entries: tuple[Entry, ...], size: int, base: str) -> list[Pagination]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics
+from generator.images.plan import ImagePlanner
 from generator.index import SiteIndex, build_index, placed_alike, update_index
 from generator.model import Article
 from generator.parallel import fork_imap
@@ -58,6 +59,7 @@ class PreviewSession:
         self._navigation = None  # the standalone pages every page links: when they change, every page does
         self._made: dict[str, Made] = {}  # output path -> how the last rebuild made it
         self._reuse = Reuse()  # index part -> the outputs derived from it
+        self._images = ImagePlanner(config, drafts)  # the image store, and which images each article shows
 
     def rebuild(self, edited: set[Path] | None = None) -> Rebuilt:
         """Build again; `edited` (files known to be the only change, from a watcher) spares listing the sources."""
@@ -77,6 +79,7 @@ class PreviewSession:
         edited_paths = {str(p) for p in edited} if edited is not None else None
         articles = read_sources(self.config, taxonomy, diagnostics, cache=self._reads, edited=edited_paths,
                                 workers=self.workers)
+        articles = self._images.plan(articles)
         index = self._index(articles, diagnostics)
         outputs = site_outputs(self.config, index, self._reuse)
         self._reuse.next_build()

@@ -21,7 +21,15 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @contextmanager
 def serving(folder: Path, handler: type[http.server.SimpleHTTPRequestHandler] = QuietHandler):
     """`folder` served on a free loopback port, as a static host would; yields the origin URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    with listening(functools.partial(handler, directory=str(folder))) as origin:
+        yield origin
+
+
+@contextmanager
+def listening(handler):
+    """A threaded HTTP server for `handler` on a free loopback port; yields the origin URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

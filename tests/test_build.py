@@ -13,6 +13,7 @@ import pytest
 from conftest import REPO, shared_dir, write
 from generator.build import build
 from generator.config import SiteConfig, load_config
+from imagestore import picture, stock
 from sitecheck import broken_links, tree_bytes
 
 EXPECTED_PAGES = [
@@ -25,12 +26,14 @@ EXPECTED_PAGES = [
     "2023/11/ethical-considerations-in-ai-driven-healthcare/index.html", "search/index.html",
     "pagefind/pagefind.js", "pagefind/pagefind-entry.json",
 ]
+SEED_IMAGE = "https://d2jx2rerrg6sh3.cloudfront.net/images/Article_Images/ImageForArticle_23905_16992787609573557.jpg"
 DRAFT_TITLES = ["Study offers data related to physicians", "AI revolution in medicine"]
 
 
 @pytest.fixture
 def built(site, tmp_path):
     config = load_config(site / "site.yml")
+    stock(config, SEED_IMAGE, picture(2000, 1333))  # as `digest images` leaves it
     report = build(config, output=tmp_path / "out", show_progress=False)
     return config, tmp_path / "out", report
 
@@ -108,7 +111,11 @@ def test_article_page_shows_what_a_reader_needs(built):
     assert "<h1>Ethical Considerations in AI-Driven Healthcare" in page
     assert re.search(r'<time datetime="2023-11-06T14:06:00\+00:00"[^>]*>6 November 2023</time>', page)
     assert re.search(r'<span class="provider"[^>]*>News Medical</span>', page)
-    assert re.search(r'<img src="https://d2jx2rerrg6sh3[^"]+" alt="[^"]+" width="2000" height="1333" loading="lazy"', page)
+    hero = re.search(r'<figure class="hero">\s*<img src="/digest/(images/[^"]+-720\.webp)" srcset="[^"]+" sizes="[^"]+" '
+                     r'alt="[^"]+" width="720" height="480" loading="lazy"', page)
+    assert hero and (out / hero[1]).is_file(), "the site's own copy, sized for the page"
+    assert "d2jx2rerrg6sh3" not in page, "never the outlet's"
+
     assert '<a href="https://www.news-medical.net/health/Ethical-Considerations-in-AI-Driven-Healthcare.aspx" rel="noopener">Read the full story at News Medical</a>' in page
     assert "Related coverage" in page and "Oncology researchers raise ethics concerns" in page
     assert 'href="/digest/2023/11/"' in page and 'href="/digest/topics/ai-ethics/"' in page

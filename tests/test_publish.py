@@ -18,7 +18,9 @@ from browser import browser  # noqa: F401  (fixture)
 from conftest import REPO, shared_dir
 from generator.build import build
 from generator.config import SiteConfig, load_config
+from imagestore import picture, stock
 from sitecheck import QuietHandler, serving
+from test_build import SEED_IMAGE
 
 NODE_MODULES = REPO / "node_modules"
 ARTIFACTS = REPO / "test-artifacts"
@@ -39,6 +41,7 @@ def www(tmp_path_factory):
     for folder in ("seeds", "content", "themes"):
         shutil.copytree(REPO / folder, site / folder)
     (site / "site.yml").write_text((REPO / "site.yml").read_text() + "cname: digest.example.org\n")
+    stock(load_config(site / "site.yml"), SEED_IMAGE, picture(2000, 1333))
     build(load_config(site / "site.yml"), output=root / "www" / "digest", show_progress=False)
     return root / "www"
 
@@ -101,7 +104,7 @@ def test_every_page_has_lang_canonical_and_social_metadata(www):
 def test_article_page_carries_open_graph_and_news_article_json_ld(www):
     html = (www / "digest" / ARTICLE / "index.html").read_text()
     assert '<meta property="og:type" content="article">' in html
-    assert '<meta property="og:image" content="https://d2jx2rerrg6sh3.cloudfront.net/' in html
+    assert '<meta property="og:image" content="https://example.github.io/digest/images/' in html
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
     assert data["@type"] == "NewsArticle" and data["headline"] == "Ethical Considerations in AI-Driven Healthcare"
     assert data["datePublished"] == "2023-11-06T14:06:00+00:00" and data["dateModified"]

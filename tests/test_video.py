@@ -140,7 +140,7 @@ def video_item(video: dict) -> str:
 def video_site(tmp_path_factory):
     """A site with one YouTube and one Vimeo story, served at /digest/ on 127.0.0.1."""
     root = tmp_path_factory.mktemp("video")
-    config = minimal_site(root, base_path="/digest/")
+    config = minimal_site(root, base_path="/digest/", images="link")  # hot-linked: what the facade guards
     for name, video in VIDEOS.items():
         write(root / "seeds" / f"{name}.md", video_item(video))
     build(config, output=root / "www" / "digest", show_progress=False)
