@@ -369,3 +369,16 @@ def test_no_page_asks_another_origin_for_anything(corpus_served, browser):
         context.close()
     assert [url for url in requests if not url.startswith(origin + "/")] == []
     assert any("/digest/images/" in url and url.endswith(".webp") for url in requests), "own pictures do load"
+
+
+def test_the_preview_shows_a_picture_once_the_store_has_it(tmp_path):
+    from generator.session import PreviewSession
+    config = make_site(tmp_path / "site", "https://img.example")
+    session = PreviewSession(config, workers=1)
+    path = next(p for p in session.rebuild().files if p.endswith("photo-jpg/index.html"))
+    assert b'<figure class="hero">' not in session.rebuild().files[path]
+    stock(config, "https://img.example/photo.jpg")
+    shown = session.rebuild()
+    assert b'<figure class="hero">' in shown.files[path]
+    [image] = re.findall(rb'src="/digest/(images/[^"]+)"', shown.files[path])
+    assert image.decode() in shown.files, "the preview serves the stored file"

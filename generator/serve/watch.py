@@ -16,6 +16,8 @@ from pathlib import Path
 import watchfiles
 
 from generator.config import SiteConfig
+from generator.images.store import STORE_FOLDER
+from generator.published import RECORD_NAME
 from generator.walk import is_ignored_name
 
 WATCH_STEP_MS = 10  # watchfiles groups events until this long passes without one
@@ -28,8 +30,10 @@ def is_watched(relative: Path) -> bool:
 
 
 def watched_names(config: SiteConfig, settings: str = "site.yml") -> list[str]:
-    """The top-level files and folders whose changes matter: settings, theme, overrides, sources."""
-    return [settings, "themes", "templates", "static", *(Path(s).parts[0] for s in config.sources)]
+    """The top-level files and folders whose changes matter: settings, theme, overrides, sources, the
+    record of what was published and the image store (`digest images` run beside the preview)."""
+    return [settings, "themes", "templates", "static", RECORD_NAME, STORE_FOLDER,
+            *(Path(s).parts[0] for s in config.sources)]
 
 
 class Watcher:
