@@ -75,7 +75,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
     with collector_paused():
         diagnostics = Diagnostics()
         taxonomy = read_taxonomy(config, diagnostics)
-        static = static_files(config)
+        static = static_files(config, diagnostics)
         published, recorded = read_record(config)
         last = _last_build(config, target, taxonomy, drafts, static, recorded) if use_cache else None
         if last is not None and last.up_to_date:

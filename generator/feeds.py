@@ -148,8 +148,9 @@ def _add_entry(entry, item: FeedItem, urls: Urls) -> None:
     if item.summary:
         entry.summary(item.summary)
     entry.content(item.content_html, type="html")
-    for category in item.categories:
-        entry.category(term=category.term, label=category.label, scheme=urls.absolute("topics/"))
+    if item.categories:  # in one call: feedgen copies its list on each
+        scheme = urls.absolute("topics/")
+        entry.category([{"term": c.term, "label": c.label, "scheme": scheme} for c in item.categories])
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from slugify import slugify
 
@@ -595,6 +595,13 @@ class OutletListing:
         return OutletCount(self.outlet, len(self.entries))
 
 
+def _links_to(article: Article, domain: str) -> bool:
+    """The story's own link leads to `domain`: an item may name any provider domain, but not link elsewhere
+    than where it links."""
+    host = outlet_key(urlsplit(article.source_url).hostname or "") if article.source_url else ""
+    return host == domain or host.endswith("." + domain)
+
+
 def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...], logos: tuple[OutletLogo, ...],
                      published: Published = NOTHING_PUBLISHED) -> tuple[OutletListing, ...]:
     """A story is listed on the page of every outlet that told it (its lead's and each other copy's),
@@ -603,6 +610,7 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...], log
     listed: dict[str, list[Entry]] = defaultdict(list)
     spellings: dict[str, Counter] = defaultdict(Counter)
     domains: dict[str, set[str]] = defaultdict(set)
+    linked: dict[str, set[str]] = defaultdict(set)
     since: dict[str, datetime] = {}  # each outlet's earliest copy of its own
     for entry in entries:
         for article in copies.get(entry.key) or (entry.article,):
@@ -614,6 +622,8 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...], log
             domain = outlet_key(article.provider.domain if article.provider else name)
             if domain:
                 domains[key].add(domain)
+            if domain and _links_to(article, domain):  # a logo by domain only for the domain it links to
+                linked[key].add(domain)
             since[key] = min(since.get(key, article.date), article.date)
             if not listed[key] or listed[key][-1] is not entry:
                 listed[key].append(entry)
@@ -633,7 +643,7 @@ def _outlet_listings(entries: tuple[Entry, ...], stories: tuple[Story, ...], log
                 number += 1
                 candidate = f"{slug}-{number}"
             taken.add(candidate)
-        logo = logo_of.get(key) or next((logo_of[d] for d in sorted(domains[key]) if d in logo_of), "")
+        logo = logo_of.get(key) or next((logo_of[d] for d in sorted(linked[key]) if d in logo_of), "")
         outlets[key] = Outlet(name, candidate, logo)
     ordered = sorted(outlets, key=lambda k: (outlets[k].name.casefold(), outlets[k].name, outlets[k].slug))
     return tuple(OutletListing(outlets[key], tuple(listed[key])) for key in ordered)

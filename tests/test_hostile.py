@@ -2,6 +2,7 @@
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -72,6 +73,15 @@ CASES = {
     "python-tag.txt": (item("title: !!python/object/apply:os.system [echo pwned]"), [("error", "python/object")]),
     "js-url.txt": (item("title: Script link", 'webUrl: "javascript:alert(1)"'),
                    [("warning", "field 'webUrl': not an http(s) URL")]),
+    "char-refs.txt": (item("title: Character references") + "Body &#12; with &#11; forbidden &#1; refs &#xFFFE;.\n".encode(),
+                      []),
+    "brackets.txt": (item("title: Ten thousand brackets") + b"Intro.\n\n" + b"[" * 20_000 + b"\n",
+                     [("warning", "shown as plain text")]),
+    "topics-flood.txt": (item("title: Topic flood", topics="topics: [" + ", ".join(f"t{n}" for n in range(300)) + "]"),
+                         [("warning", "300 topics; only the first 10 are kept")]),
+    "invisible.txt": (item('title: "Invoice \u202etxt.exe\u200b"', 'provider: {name: "Evil\u2066 News"}',
+                           topics='topics: ["\u200b", "\ufeff"]'),
+                      [("warning", "entries that are not names were dropped"), ("warning", "no topics; assigned")]),
     ".hidden.txt": (item("title: Hidden"), None),
     "draft.txt~": (item("title: Backup"), None),
     ".draft.txt.swp": (b"\x00binary swap", None),
@@ -134,6 +144,30 @@ def test_nothing_is_written_outside_the_output_and_no_page_overwrites_another(ho
     readable = sum(1 for name, (_, expected) in CASES.items() if expected is not None
                    and not any(s == "error" for s, _ in expected)) + len(GOOD)
     assert len(pages) == readable
+
+
+INVISIBLE_OR_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
+
+
+def test_no_page_feed_or_email_carries_a_forbidden_or_invisible_character(hostile):
+    root, _ = hostile
+    for path in (p for p in (root / "out").rglob("*") if p.suffix in (".html", ".xml", ".json", ".txt", ".opml")):
+        found = INVISIBLE_OR_FORBIDDEN.findall(path.read_text(encoding="utf-8"))
+        assert not found, (path, found)
+    page = next((root / "out").glob("2021/01/invoice-*/index.html")).read_text()
+    assert "Invoice txt.exe" in page and "Evil News" in page
+    assert "Body  with  forbidden  refs ." in next((root / "out").glob("2021/01/character-references/index.html")).read_text()
+
+
+def test_a_flood_of_topics_makes_ten_topic_pages_not_three_hundred(hostile):
+    root, _ = hostile
+    assert not (root / "out" / "topics" / "t10").exists() and (root / "out" / "topics" / "t9" / "feed.xml").is_file()
+
+
+def test_a_body_too_costly_to_format_is_kept_as_plain_text(hostile):
+    root, _ = hostile
+    page = (root / "out" / "2021" / "01" / "ten-thousand-brackets" / "index.html").read_text()
+    assert "<p>Intro.</p>" in page and "[" * 20_000 in page
 
 
 def test_every_page_parses_and_every_feed_is_valid(hostile):
@@ -409,3 +443,36 @@ def test_a_file_swapped_for_an_outside_link_while_serving_is_not_read(tmp_path):
     articles = read_sources(config, (), diagnostics, cache=cache, edited={str(good)})
     assert "Secret from an outside folder" not in [a.title for a in articles]
     assert any(d.path == "seeds/good.md" and "outside its source folder" in d.message for d in diagnostics.items)
+
+
+# ---- static files and logos ----------------------------------------------------------------------
+
+def test_a_static_link_leading_out_of_its_folder_is_never_published(tmp_path):
+    config = minimal_site(tmp_path, base_path="/digest/")
+    (tmp_path / "seeds" / "a.txt").write_bytes(item("title: A story"))
+    static = tmp_path / "static" / "logos"
+    static.mkdir(parents=True)
+    (static / "passwd.png").symlink_to("/etc/passwd")
+    (static / "env.txt").symlink_to("/proc/self/environ")
+    (static / "real.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (static / "alias.svg").symlink_to("real.svg")
+    report = build(config, output=tmp_path / "out", show_progress=False)
+    published = {p.name for p in (tmp_path / "out" / "static" / "logos").iterdir()}
+    assert published == {"real.svg", "alias.svg"}, "a link inside static/ is fine"
+    warned = {d.path for d in report.diagnostics.items if "links outside" in d.message}
+    assert warned == {"static/logos/passwd.png", "static/logos/env.txt"}
+
+
+def test_an_item_claiming_another_outlets_domain_does_not_get_its_logo(tmp_path):
+    config = minimal_site(tmp_path, base_path="/digest/")
+    (tmp_path / "static" / "logos").mkdir(parents=True)
+    (tmp_path / "static" / "logos" / "wfmz.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "sources.yml").write_text("wfmz.com: static/logos/wfmz.svg\n")
+    (tmp_path / "seeds" / "real.txt").write_bytes(item("title: Real news", "provider: {name: WFMZ-TV, domain: wfmz.com}",
+                                                        "webUrl: https://www.wfmz.com/news/1"))
+    (tmp_path / "seeds" / "fake.txt").write_bytes(item("title: Fake news", "provider: {name: Evil, domain: wfmz.com}",
+                                                        "webUrl: https://evil.example/1"))
+    build(config, output=tmp_path / "out", show_progress=False)
+    assert "wfmz.svg" in (tmp_path / "out" / "sources" / "wfmz-tv" / "index.html").read_text()
+    assert "wfmz.svg" not in (tmp_path / "out" / "sources" / "evil" / "index.html").read_text()

@@ -29,6 +29,7 @@ PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
 MAX_RELATED = 10
+MAX_TOPICS = 10  # the corpus has at most 5; each topic is a page and two feeds, so a thousand would be a flood
 # Every top-level field build_article reads, and the Smartable fields it deliberately leaves alone:
 # `category` (always "news") and `secured` (an opaque blob, never shown).
 # Any other key is most likely a typo, so it is reported rather than silently dropped.
@@ -60,6 +61,9 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     report = partial(diagnostics.info if doc.meta is None else diagnostics.warn, doc.path)
     date = fields.date("publishedDateTime", "date") or _undated(undated(file), report if kind != "page" else None)
     topics = fields.string_list("topics")
+    if len(topics) > MAX_TOPICS:
+        diagnostics.warn(doc.path, f"{len(topics)} topics; only the first {MAX_TOPICS} are kept")
+        topics = topics[:MAX_TOPICS]
     if not topics and kind != "page":
         topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
     return Article(
@@ -98,7 +102,7 @@ def _title_and_body(doc: Document, fields: FieldReader):
             fields.warn("title", f"first line is {len(title):,} characters, cut to {MAX_TITLE}")
             title = title[:MAX_TITLE].rstrip() + "…"
         return title, blocks, ""
-    body_html = markdown_to_html(doc.body) if doc.body.strip() else ""
+    body_html = markdown_to_html(doc.body, partial(fields.warn, "body")) if doc.body.strip() else ""
     return fields.text("title", limit=MAX_TITLE), (), body_html
 
 

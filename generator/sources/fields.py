@@ -16,6 +16,12 @@ from generator.diagnostics import Diagnostics
 # parsers reject them); tab and newline are kept.
 NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
 CONTROL_CHARS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{NONCHARACTERS}]")
+# Invisible characters that change what text says or how it is read: bidi overrides, embeddings and
+# isolates (an override left open reverses what follows, "evil\u202etxt.exe"), direction marks, zero-width
+# spaces and joiners of words, the byte order mark. Zero-width (non-)joiners stay: Persian and emoji
+# need them, though never alone (see `clean_text`).
+INVISIBLE = re.compile("[\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+JOINERS = frozenset("\u200c\u200d")
 MAX_TITLE = 300  # longer is no headline: it would swamp every listing and <title>
 TRUTHY = {"true", "yes", "on", "1"}
 FALSY = {"false", "no", "off", "0"}
@@ -25,9 +31,10 @@ def clean_text(value: str) -> str:
     """Plain text from a scraped field: entities decoded, controls removed, whitespace folded."""
     if "&" in value:
         value = html.unescape(value)
-    if not value.isprintable():  # a cheap test first: nearly all text has no control character
-        value = CONTROL_CHARS.sub("", value)
-    return " ".join(value.replace("\\n", " ").split())
+    if not value.isprintable():  # a cheap test first: nearly all text has no control or invisible character
+        value = INVISIBLE.sub("", CONTROL_CHARS.sub("", value))
+    value = " ".join(value.replace("\\n", " ").split())
+    return "" if JOINERS.issuperset(value) else value
 
 
 def safe_url(value: str) -> str | None:

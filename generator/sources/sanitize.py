@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import markdown
 import nh3
 
+from generator.sources.fields import CONTROL_CHARS
+
 URL_SCHEMES = {"http", "https", "mailto"}
 YOUTUBE_HOSTS = {"www.youtube.com", "youtube.com", "www.youtube-nocookie.com"}
 VIMEO_HOSTS = {"player.vimeo.com"}
@@ -36,15 +38,54 @@ class Video:
 
 
 _markdown = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+# Python-Markdown's inline patterns take time quadratic in the characters that may open one within a
+# paragraph: 2,000 `[` take a second, 40,000 `<a` seven. The sum of each paragraph's count squared is
+# kept under this budget (a few tenths of a second at worst) by showing the worst paragraphs as plain
+# text; real bodies stay far below it (a paragraph with 50 links costs 2,500).
+OPENERS = re.compile(r"[\[\]<`*_!]")
+INLINE_BUDGET = 1_000_000
+PARAGRAPHS = re.compile(r"\n[ \t]*\n")
 
 
-def markdown_to_html(source: str) -> str:
+def markdown_to_html(source: str, warn=None) -> str:
+    """`warn(message)` is told when some paragraphs had to be shown as plain text."""
+    source, plain = _bounded(source)
+    if plain and warn is not None:
+        warn(f"{len(plain)} paragraph{'s' if len(plain) > 1 else ''} with thousands of Markdown markers shown as "
+             f"plain text (formatting them would take minutes)")
     html = _markdown.reset().convert(source)
+    for token, text in plain.items():  # alone between blank lines, so a <p> (or inside a list or code block)
+        shown = escape(" ".join(text.split()), quote=False)
+        html = html.replace(f"<p>{token}</p>", f"<p>{shown}</p>", 1).replace(token, shown, 1)
     return sanitize_html(html)
 
 
+def _bounded(source: str) -> tuple[str, dict[str, str]]:
+    """`source` with the paragraphs costliest to format set aside, until the rest fits INLINE_BUDGET:
+    each is replaced by a token Markdown leaves alone, token -> its text."""
+    if len(OPENERS.findall(source)) ** 2 <= INLINE_BUDGET:  # the common case, in one pass
+        return source, {}
+    paragraphs = PARAGRAPHS.split(source)
+    costs = [len(OPENERS.findall(p)) ** 2 for p in paragraphs]
+    prefix = "plainparagraph"
+    while prefix in source:
+        prefix = "x" + prefix
+    total, plain = sum(costs), {}
+    for n in sorted(range(len(paragraphs)), key=lambda n: -costs[n]):
+        if total <= INLINE_BUDGET:
+            break
+        token = f"{prefix}{n}"
+        plain[token], paragraphs[n] = paragraphs[n], token
+        total -= costs[n]
+    return "\n\n".join(paragraphs), plain
+
+
 def sanitize_html(html: str) -> str:
-    return nh3.clean(html, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer", attribute_filter=_site_or_absolute)
+    """Allowed markup only; and no character XML cannot carry, which a reference such as `&#12;` becomes
+    once the sanitiser decodes it (a feed could not be written)."""
+    cleaned = nh3.clean(html, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer",
+                        attribute_filter=_site_or_absolute)
+    return CONTROL_CHARS.sub("", cleaned)
 
 
 def _site_or_absolute(tag: str, attribute: str, value: str) -> str | None:
