@@ -41,7 +41,7 @@ class FeedItem:
     updated: datetime
     author: str
     summary: str  # "" when the content says it all
-    source_url: str | None  # the story at its outlet
+    outlet_url: str | None  # the story at its outlet
     image_url: str | None
     categories: tuple[Category, ...]
 
@@ -53,7 +53,7 @@ def feed_item(entry: Entry, config: SiteConfig, urls: Urls, entry_html: Callable
         content_html=entry_html(entry), published=article.date, updated=article.updated,
         # No separate summary: the content already holds its text, and a feed says everything once.
         author=article.outlet or config.feed_author, summary="",
-        source_url=article.source_url, image_url=share_url(article.image, urls),
+        outlet_url=article.outlet_url, image_url=share_url(article.image, urls),
         categories=tuple(Category(topic.slug, topic.name) for topic in entry.topics),
     )
 
@@ -66,7 +66,7 @@ def edition_item(edition: Edition, config: SiteConfig, urls: Urls, content_html:
         id=tag_uri(config, EDITION_ENTRY_ID + edition.name), url=urls.absolute(edition.path),
         title=f"{edition.label}: top stories", content_html=content_html, published=ended,
         updated=max([ended, *(entry.article.updated for entry in edition.entries)]), author=config.feed_author,
-        summary=f"The week's {len(edition.top)} top stories in {config.title}.", source_url=None,
+        summary=f"The week's {len(edition.top)} top stories in {config.title}.", outlet_url=None,
         image_url=None, categories=(),
     )
 
@@ -112,8 +112,8 @@ def _json_item(item: FeedItem) -> dict:
     }
     if item.summary:
         data["summary"] = item.summary
-    if item.source_url:
-        data["external_url"] = item.source_url
+    if item.outlet_url:
+        data["external_url"] = item.outlet_url
     if item.image_url:
         data["image"] = item.image_url
     return data
@@ -143,8 +143,8 @@ def _add_entry(entry, item: FeedItem, urls: Urls) -> None:
     entry.updated(item.updated)
     entry.author({"name": item.author})
     entry.link(href=item.url, rel="alternate", type="text/html")
-    if item.source_url:
-        entry.link(href=item.source_url, rel="related", type="text/html")
+    if item.outlet_url:
+        entry.link(href=item.outlet_url, rel="related", type="text/html")
     if item.summary:
         entry.summary(item.summary)
     entry.content(item.content_html, type="html")

@@ -83,7 +83,7 @@ class Entry:
     @property
     def related(self) -> tuple[Related, ...]:
         """"Related coverage" without the story itself or its copies, which are listed above it."""
-        urls = {self.article.source_url, *(c.url for c in self.also)} - {None}
+        urls = {self.article.outlet_url, *(c.url for c in self.also)} - {None}
         titles = {self.article.title.casefold(), *(c.title.casefold() for c in self.also)}
         return tuple(item for item in self.article.related
                      if not (item.url and item.url in urls) and item.title.casefold() not in titles)
@@ -111,7 +111,7 @@ class TopicListing:
         return topic_path(self.topic.slug)
 
     @property
-    def summary(self) -> TopicCount:
+    def overview(self) -> TopicCount:
         return TopicCount(self.topic, len(self.entries))
 
 
@@ -140,14 +140,14 @@ class Month:
 
     @property
     def path(self) -> str:
-        return self.summary.path
+        return self.overview.path
 
     @property
     def label(self) -> str:
-        return self.summary.label
+        return self.overview.label
 
     @property
-    def summary(self) -> MonthCount:
+    def overview(self) -> MonthCount:
         return MonthCount(self.year, self.month, len(self.entries))
 
     @property
@@ -224,28 +224,28 @@ class Edition:
     minimum_heat: int | None
 
     @property
-    def summary(self) -> EditionCount:
+    def overview(self) -> EditionCount:
         return EditionCount(self.year, self.week, len(self.entries))
 
     @property
     def path(self) -> str:
-        return self.summary.path
+        return self.overview.path
 
     @property
     def name(self) -> str:
-        return self.summary.name
+        return self.overview.name
 
     @property
     def label(self) -> str:
-        return self.summary.label
+        return self.overview.label
 
     @property
     def monday(self) -> date:
-        return self.summary.monday
+        return self.overview.monday
 
     @property
     def sunday(self) -> date:
-        return self.summary.sunday
+        return self.overview.sunday
 
     @property
     def top(self) -> tuple[Entry, ...]:
@@ -359,7 +359,7 @@ def _one_entry_per_story(placed: tuple[Entry, ...], found: tuple[Story, ...], di
         if len(story.members) == 1 and story.key == first.article.key:
             continue
         listed[id(story.first)] = replace(lead, path=path, key=story.key, also=tuple(
-            Coverage(other.title, other.outlet, other.source_url, other.date) for other in story.others))
+            Coverage(other.title, other.outlet, other.outlet_url, other.date) for other in story.others))
         for member in story.members:
             if member is not story.first:
                 listed[id(member)] = None
@@ -367,8 +367,8 @@ def _one_entry_per_story(placed: tuple[Entry, ...], found: tuple[Story, ...], di
                 redirects.append(Redirect(by_article[id(member)].path, path))
         if len(story.members) > 1:
             stories.append(story)
-            diagnostics.info(story.lead.source, f"one story with {len(story.members)} copies ({story.reason}); "
-                                                f"also {', '.join(other.source for other in story.others)}")
+            diagnostics.info(story.lead.file, f"one story with {len(story.members)} copies ({story.reason}); "
+                                                f"also {', '.join(other.file for other in story.others)}")
     if not listed:
         return placed, (), ()
     entries = (listed.get(id(entry.article), entry) for entry in placed)
@@ -446,7 +446,7 @@ def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable
         if id(article) in held:
             paths.append(held[id(article)])
             if paths[-1] != f"{base}{slug}/" and f"{base}{slug}" in taken:
-                diagnostics.warn(article.source, f"slug '{slug}' is already used in /{base}; this page is /{paths[-1]}")
+                diagnostics.warn(article.file, f"slug '{slug}' is already used in /{base}; this page is /{paths[-1]}")
         else:
             paths.append(base + _unique_slug(base, slug, taken, article, diagnostics) + "/")
     paths.reverse()
@@ -454,7 +454,7 @@ def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable
 
     def topics_of(article: Article) -> tuple[Topic, ...]:
         if article.topics not in combinations:
-            combinations[article.topics] = tuple(dict.fromkeys(topic_for(n, article.source) for n in article.topics))
+            combinations[article.topics] = tuple(dict.fromkeys(topic_for(n, article.file) for n in article.topics))
         return combinations[article.topics]
 
     return tuple(Entry(article, path, topics_of(article)) for article, path in zip(articles, paths, strict=True))
@@ -489,7 +489,7 @@ def _slug(article: Article) -> str:
 
 def _name(article: Article) -> str:
     """What a slug falls back to: the document's `id`, else its file name without the extension."""
-    return PurePosixPath(article.source).stem if article.key == article.source else article.key
+    return PurePosixPath(article.file).stem if article.key == article.file else article.key
 
 
 def _unique_slug(base: str, slug: str, taken: set[str], article: Article, diagnostics: Diagnostics) -> str:
@@ -498,7 +498,7 @@ def _unique_slug(base: str, slug: str, taken: set[str], article: Article, diagno
         number += 1
         candidate = f"{slug}-{number}"
     if candidate != slug:
-        diagnostics.warn(article.source, f"slug '{slug}' is already used in /{base}; this page is /{base}{candidate}/")
+        diagnostics.warn(article.file, f"slug '{slug}' is already used in /{base}; this page is /{base}{candidate}/")
     taken.add(base + candidate)
     return candidate
 
@@ -562,7 +562,7 @@ class Outlet:
 
     name: str
     slug: str
-    logo: str = ""  # an image the site ships (content/sources.yml), site-relative; "" for none
+    logo: str = ""  # an image the site ships (content/outlets.yml), site-relative; "" for none
 
     @property
     def path(self) -> str:
@@ -591,14 +591,14 @@ class OutletListing:
         return self.outlet.path
 
     @property
-    def summary(self) -> OutletCount:
+    def overview(self) -> OutletCount:
         return OutletCount(self.outlet, len(self.entries))
 
 
 def _links_to(article: Article, domain: str) -> bool:
     """The story's own link leads to `domain`: an item may name any provider domain, but not link elsewhere
     than where it links."""
-    host = outlet_key(urlsplit(article.source_url).hostname or "") if article.source_url else ""
+    host = outlet_key(urlsplit(article.outlet_url).hostname or "") if article.outlet_url else ""
     return host == domain or host.endswith("." + domain)
 
 

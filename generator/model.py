@@ -82,7 +82,7 @@ class Article:
     # Permanent identity, from which feed ids are minted: the `id` field, else `source` (extension
     # included), which no other document can have. sources.settle_ids gives a contested `id` to one.
     key: str = placement()
-    source: str = placement()  # path relative to the site root, '/'-separated on every OS
+    file: str = placement()  # the document: its path relative to the site root, '/'-separated on every OS
     kind: str = placement()  # "article" (listed, in feeds) | "page" (standalone, e.g. About)
     title: str = placement()  # slugs come from it
     date: datetime = placement()  # timezone-aware
@@ -94,7 +94,7 @@ class Article:
     provider: Provider | None = placement(None)  # names the outlet in a story's coverage list
     image: Image | None = content(None)
     related: tuple[Related, ...] = content(())
-    source_url: str | None = placement(None)  # copies of one story share it
+    outlet_url: str | None = placement(None)  # copies of one story share it
     media_type: str = content("article")
     quality: int | None = placement(None)  # the best copy leads its story
     heat: int | None = placement(None)  # ranks the story in its weekly edition
@@ -113,7 +113,7 @@ class Article:
         item names, else its URL's host; "" for the site's own posts."""
         if self.provider:
             return self.provider.name
-        return (urlsplit(self.source_url).hostname or "") if self.source_url else ""
+        return (urlsplit(self.outlet_url).hostname or "") if self.outlet_url else ""
 
 
 def outlet_key(name: str) -> str:

@@ -72,15 +72,15 @@ class Published:
     def precedent(self, articles) -> Precedent:
         """Which published story each of `articles` is a copy of: by its source path, or, for a story none
         of whose documents is there any more (a file renamed), by the key that is the story's id."""
-        sources = {article.source for article in articles}
+        sources = {article.file for article in articles}
         story_of: dict[str, str] = {}
         for story in self.stories:
             for source in story.copies:
                 story_of.setdefault(source, story.id)
         orphans = {story.id for story in self.stories if not sources.intersection(story.copies)}
-        for article in sorted(articles, key=lambda a: a.source):
-            if article.key in orphans and article.source not in story_of:
-                story_of[article.source] = article.key
+        for article in sorted(articles, key=lambda a: a.file):
+            if article.key in orphans and article.file not in story_of:
+                story_of[article.file] = article.key
                 orphans.discard(article.key)
         return Precedent(story_of, {story.id: story.lead for story in self.stories})
 
@@ -146,7 +146,7 @@ def record_after(previous: Published, index) -> Published:
     members = {story.key: story.members for story in index.stories}
     told: dict[str, tuple[Article, ...]] = {entry.feed_key: members.get(entry.feed_key, (entry.article,))
                                             for entry in index.entries}
-    present = {article.source for copies in told.values() for article in copies}
+    present = {article.file for copies in told.values() for article in copies}
     stories = {story.id: story for story in previous.stories}
     for key, story in stories.items():
         if key not in told and present.intersection(story.copies):
@@ -155,8 +155,8 @@ def record_after(previous: Published, index) -> Published:
     for entry in index.entries:
         key = entry.feed_key
         kept = [c for c in stories[key].copies if c not in present] if key in stories else []
-        stories[key] = PublishedStory(key, entry.path, entry.article.source,
-                                      tuple(sorted({a.source for a in told[key]} | set(kept))))
+        stories[key] = PublishedStory(key, entry.path, entry.article.file,
+                                      tuple(sorted({a.file for a in told[key]} | set(kept))))
     outlets = dict(previous.outlets)
     for listing in index.outlets:
         outlets.setdefault(listing.outlet.slug, outlet_key(listing.outlet.name))

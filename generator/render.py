@@ -83,7 +83,7 @@ def news_article(entry: Entry, config: SiteConfig, urls: Urls) -> dict:
     }
     optional = {
         "image": [shared] if (shared := share_url(article.image, urls)) else None,
-        "isBasedOn": article.source_url,
+        "isBasedOn": article.outlet_url,
         "provider": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
     }
     data.update({key: value for key, value in optional.items() if value})

@@ -154,7 +154,7 @@ def home_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
 
 
 def topics_overview(index: SiteIndex) -> Output:
-    return page(TOPICS.path, "topics.html", {"topics": tuple(t.summary for t in index.topics)}, index.newest)
+    return page(TOPICS.path, "topics.html", {"topics": tuple(t.overview for t in index.topics)}, index.newest)
 
 
 def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
@@ -162,7 +162,7 @@ def topic_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
 
 
 def outlets_overview(index: SiteIndex) -> Output:
-    return page(OUTLETS.path, "outlets.html", {"outlets": tuple(o.summary for o in index.outlets)}, index.newest)
+    return page(OUTLETS.path, "outlets.html", {"outlets": tuple(o.overview for o in index.outlets)}, index.newest)
 
 
 def outlet_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
@@ -175,14 +175,14 @@ def _listing_pages(config: SiteConfig, listings, feeds: tuple[Feed, ...], templa
     pages = []
     for listing in listings:
         pages += reuse(listing, lambda listing=listing, links=feed_links(feed_of[listing.path]): [
-            page(p.path, template, {"listing": listing.summary, "pagination": p, "feeds": links},
+            page(p.path, template, {"listing": listing.overview, "pagination": p, "feeds": links},
                  newest_update(p.entries))
             for p in paginate(listing.entries, config.page_size, listing.path)])
     return pages
 
 
 def archive(index: SiteIndex) -> Output:
-    return page(ARCHIVE.path, "archive.html", {"months": tuple(m.summary for m in index.months)}, index.newest)
+    return page(ARCHIVE.path, "archive.html", {"months": tuple(m.overview for m in index.months)}, index.newest)
 
 
 def month_pages(index: SiteIndex, reuse) -> list[Output]:
@@ -212,7 +212,7 @@ def editions_feed(config: SiteConfig) -> Feed:
 
 def editions_overview(config: SiteConfig, index: SiteIndex) -> Output:
     return page(EDITIONS.path, "editions.html",
-                {"editions": tuple(e.summary for e in index.editions), "feeds": feed_links(editions_feed(config))},
+                {"editions": tuple(e.overview for e in index.editions), "feeds": feed_links(editions_feed(config))},
                 index.newest)
 
 

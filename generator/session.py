@@ -50,7 +50,7 @@ class PreviewSession:
         self.config, self.drafts, self.workers = config, drafts, workers
         self.renderer = Renderer(config, Urls(config.url, config.base_path), drafts)
         self._taxonomy = None
-        self._logos = None  # content/sources.yml as last read
+        self._logos = None  # content/outlets.yml as last read
         self._published, self._recorded = NOTHING_PUBLISHED, None  # the site's record, and its bytes, as last read
         self._reads: dict = {}  # source path -> sources.CachedRead
         self._indexed: Indexed | None = None

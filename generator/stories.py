@@ -266,9 +266,9 @@ def cluster_stories(articles, tz: tzinfo = timezone.utc, precedent: Precedent = 
     """Group `articles` into stories; every article is in exactly one, alone if need be. Stories come
     in the order of their earliest member. `tz` tells which day a document is from; `precedent`, what
     the site already published; `editorial`, the source folders whose documents are the editors'."""
-    ordered = sorted(articles, key=lambda a: (a.date, a.key, a.source, a.title))
+    ordered = sorted(articles, key=lambda a: (a.date, a.key, a.file, a.title))
     times = [a.date.timestamp() for a in ordered]
-    labels = [precedent.story_of.get(a.source, "") for a in ordered]
+    labels = [precedent.story_of.get(a.file, "") for a in ordered]
     groups = _Groups(ordered, times, labels)
     _merge_story_keys(ordered, groups)
     urls = [_urls(a) for a in ordered]
@@ -289,12 +289,12 @@ def _story(key: str, members: tuple[Article, ...], reason: str, precedent: Prece
            editorial: tuple[str, ...]) -> Story:
     published = key in precedent.lead_of
     first = next((m for m in members if m.key == key), None)
-    recorded_lead = next((m for m in members if m.source == precedent.lead_of[key]), None) if published else None
+    recorded_lead = next((m for m in members if m.file == precedent.lead_of[key]), None) if published else None
     first = first or recorded_lead or members[0]
     if recorded_lead is not None:
         lead = recorded_lead
     else:
-        editors = [m for m in members if m.source.startswith(editorial)] if editorial else []
+        editors = [m for m in members if m.file.startswith(editorial)] if editorial else []
         outlet = outlet_key(first.outlet)
         lead = min(editors or [m for m in members if outlet_key(m.outlet) == outlet], key=_lead_rank)
     return Story(key=key, lead=lead, members=members, first=first, reason=reason)
@@ -308,14 +308,14 @@ def _story_keys(found: list[tuple[tuple[Article, ...], str]], precedent: Precede
     for n, (group, label) in enumerate(found):
         if label:
             rank = (not any(m.key == label for m in group),
-                    not any(m.source == precedent.lead_of.get(label) for m in group), n)
+                    not any(m.file == precedent.lead_of.get(label) for m in group), n)
             owners[label] = min(owners.get(label, rank), rank)
     keys = []
     for n, (group, label) in enumerate(found):
         if label and owners[label][-1] == n:
             keys.append(label)
         else:
-            keys.append(group[0].key if group[0].key not in precedent.lead_of else group[0].source)
+            keys.append(group[0].key if group[0].key not in precedent.lead_of else group[0].file)
     return keys
 
 
@@ -324,7 +324,7 @@ def _lead_rank(article: Article):
 
 
 def _urls(article: Article) -> frozenset[str]:
-    return frozenset({canonical_url(u) for u in (article.source_url or "", *article.alternate_urls)} - {""})
+    return frozenset({canonical_url(u) for u in (article.outlet_url or "", *article.alternate_urls)} - {""})
 
 
 def _merge_story_keys(ordered: list[Article], groups: _Groups) -> None:

@@ -22,7 +22,7 @@ def describe_stories(config: SiteConfig, drafts: bool = False) -> str:
         for member in story.members:
             outlet = member.outlet or "-"
             mark = "*" if member is story.lead else "-"
-            lines.append(f"  {mark} {member.date.astimezone(config.tz):%Y-%m-%d}  {outlet}  {member.source}")
+            lines.append(f"  {mark} {member.date.astimezone(config.tz):%Y-%m-%d}  {outlet}  {member.file}")
         lines.append("")
     folded = sum(len(story.members) - 1 for story in stories)
     lines.append(f"{len(stories)} stories told by more than one document; {folded} copies folded into them "

@@ -28,7 +28,7 @@ def item(name: str, title: str, when: str, **fields) -> str:
 
 
 def article(key, when, **fields) -> Article:
-    return Article(key=key, source=f"seeds/{key}.md", kind="article", title=f"Story {key}", date=when,
+    return Article(key=key, file=f"seeds/{key}.md", kind="article", title=f"Story {key}", date=when,
                    updated=when, topics=("AI",), **fields)
 
 

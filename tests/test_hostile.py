@@ -468,7 +468,7 @@ def test_an_item_claiming_another_outlets_domain_does_not_get_its_logo(tmp_path)
     (tmp_path / "static" / "logos").mkdir(parents=True)
     (tmp_path / "static" / "logos" / "wfmz.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "sources.yml").write_text("wfmz.com: static/logos/wfmz.svg\n")
+    (tmp_path / "content" / "outlets.yml").write_text("wfmz.com: static/logos/wfmz.svg\n")
     (tmp_path / "seeds" / "real.txt").write_bytes(item("title: Real news", "provider: {name: WFMZ-TV, domain: wfmz.com}",
                                                         "webUrl: https://www.wfmz.com/news/1"))
     (tmp_path / "seeds" / "fake.txt").write_bytes(item("title: Fake news", "provider: {name: Evil, domain: wfmz.com}",

@@ -12,7 +12,7 @@ UTC = timezone.utc
 
 
 def article(key, title="A title", when=datetime(2021, 1, 12, 4, 40, tzinfo=UTC), topics=("AI",), **extra):
-    return Article(key=key, source=f"seeds/{key}.txt", kind=extra.pop("kind", "article"), title=title,
+    return Article(key=key, file=f"seeds/{key}.txt", kind=extra.pop("kind", "article"), title=title,
                    date=when, updated=when, topics=topics, **extra)
 
 
@@ -54,9 +54,9 @@ def test_titles_that_slugify_to_nothing_fall_back_to_the_key():
 
 
 def test_slugs_fall_back_to_the_file_name_not_the_path_based_key():
-    keyed_by_path = Article(key="seeds/007_abc.txt", source="seeds/007_abc.txt", kind="article", title="!!!",
+    keyed_by_path = Article(key="seeds/007_abc.txt", file="seeds/007_abc.txt", kind="article", title="!!!",
                             date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
-    about = Article(key="content/pages/about.md", source="content/pages/about.md", kind="page", title="About",
+    about = Article(key="content/pages/about.md", file="content/pages/about.md", kind="page", title="About",
                     date=datetime(2021, 1, 12, tzinfo=UTC), updated=datetime(2021, 1, 12, tzinfo=UTC))
     index, _, _ = index_of([keyed_by_path, about])
     assert [e.path for e in index.entries + index.standalone] == ["2021/01/007-abc/", "about/"]
@@ -167,10 +167,10 @@ def test_any_change_to_a_placement_field_is_not_placed_alike():
     from generator.index import PLACEMENT, placed_alike
 
     original = article("k1", slug="given")
-    changes = {"key": "k2", "kind": "page", "draft": True, "source": "seeds/other.txt",
+    changes = {"key": "k2", "kind": "page", "draft": True, "file": "seeds/other.txt",
                "date": datetime(2022, 1, 1, tzinfo=UTC), "title": "Other", "slug": "other", "topics": ("Imaging",),
                "alternate_urls": ("https://example.org/amp/",), "cluster": False, "story": "one-story",
-               "provider": Provider("Another outlet"), "source_url": "https://example.org/x", "quality": 50,
+               "provider": Provider("Another outlet"), "outlet_url": "https://example.org/x", "quality": 50,
                "heat": 90, "featured": True}
     for name in PLACEMENT:
         assert not placed_alike(original, replace(original, **{name: changes[name]})), name

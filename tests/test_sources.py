@@ -39,7 +39,7 @@ def test_news_item_seeds_map_their_fields(site_config, stem):
     title, date, topics, draft = SEEDS[stem]
     assert (article.title, article.date, article.topics, article.draft) == (title, date, topics, draft)
     assert article.key == f"seeds/{stem}.txt"
-    assert article.provider.name and article.source_url.startswith("https://")
+    assert article.provider.name and article.outlet_url.startswith("https://")
     assert article.image.url.startswith("https://") and article.image.width and article.image.height
     assert article.related and all(r.title and r.date for r in article.related)
     assert diagnostics.items == []
@@ -209,7 +209,7 @@ def test_a_contested_id_is_kept_by_the_earliest_document_and_the_others_use_thei
     write(tmp_path / "seeds" / "d.md", "---\nid: seeds/e.md\ntitle: D\ndate: 2020-01-01\ntopics: [AI]\n---\n")
     write(tmp_path / "seeds" / "e.md", "---\ntitle: E\ndate: 2022-01-01\ntopics: [AI]\n---\n")
     diagnostics = Diagnostics()
-    keys = {a.source: a.key for a in read_sources(config, (), diagnostics)}
+    keys = {a.file: a.key for a in read_sources(config, (), diagnostics)}
     assert keys == {"content/b.md": "shared", "seeds/a.md": "seeds/a.md", "seeds/c.md": "seeds/c.md",
                     "seeds/d.md": "seeds/d.md", "seeds/e.md": "seeds/e.md"}
     warned = {d.path: d.message for d in diagnostics.reported}

@@ -47,7 +47,7 @@ def published(tmp_path_factory):
     write(site / "static" / "logos" / "news-medical.svg", LOGO)
     write(site / "static" / "logos" / "notes.txt", "not an image\n")
     write(root / "elsewhere.png", "outside the site\n")
-    write(site / "content" / "sources.yml", "www.News-Medical.net: static/logos/news-medical.svg\n"
+    write(site / "content" / "outlets.yml", "www.News-Medical.net: static/logos/news-medical.svg\n"
                                             "Quartz: https://qz.com/logo.png\n"
                                             "Harvard Medical School: ../elsewhere.png\n"
                                             "Nature: static/logos/missing.png\n"
@@ -173,8 +173,8 @@ def test_an_index_updated_in_place_keeps_outlets_as_one_built_afresh():
 
     def story(key: str, outlet: str, day: int, url: str) -> Article:
         when = datetime(2021, 3, day, tzinfo=UTC)
-        return Article(key=key, source=key, kind="article", title=f"Story from {key}", date=when, updated=when,
-                       topics=("AI",), provider=Provider(outlet, outlet.lower() + ".example"), source_url=url)
+        return Article(key=key, file=key, kind="article", title=f"Story from {key}", date=when, updated=when,
+                       topics=("AI",), provider=Provider(outlet, outlet.lower() + ".example"), outlet_url=url)
 
     articles = [story("a", "Alpha", 1, "https://a.example/1"), story("b", "Beta", 2, "https://a.example/1/"),
                 story("c", "Beta", 3, "https://b.example/2"), story("d", "Gamma", 4, "https://g.example/3")]
@@ -197,7 +197,7 @@ def test_logos_come_only_from_the_sites_own_static_folder(published):
     assert logo in page(out, "sources/") and logo in page(out, "sources/news-medical/")
     quartz = page(out, "sources/quartz/")
     assert "<img" not in quartz[quartz.index("<main"):] and "qz.com/logo" not in page(out, "sources/")
-    refused = [d.message for d in report.diagnostics.warnings if d.path == "content/sources.yml"]
+    refused = [d.message for d in report.diagnostics.warnings if d.path == "content/outlets.yml"]
     assert len(refused) == 4 and all(message.endswith("ignored") for message in refused), refused
     for name in ("Quartz", "Harvard Medical School", "Nature", "Forbes"):
         assert any(repr(name) in message for message in refused), name
@@ -213,9 +213,9 @@ def test_a_broken_logo_list_is_reported_and_never_stops_the_build(tmp_path, text
     write(tmp_path / "seeds" / "a.md", "---\ntitle: A story\ndate: 2021-01-02\ntopics: [AI]\nprovider: Acme\n---\n")
     write(tmp_path / "static" / "a.svg", LOGO)
     (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "sources.yml").write_bytes(text)
+    (tmp_path / "content" / "outlets.yml").write_bytes(text)
     report = build(config, output=tmp_path / "out", show_progress=False)
-    assert [d.path for d in report.diagnostics.warnings] == ["content/sources.yml"]
+    assert [d.path for d in report.diagnostics.warnings] == ["content/outlets.yml"]
     assert "<img" not in page(tmp_path / "out", "sources/acme/")
 
 
@@ -228,7 +228,7 @@ def test_a_logo_listed_later_is_seen_by_a_cached_build_and_by_the_preview(tmp_pa
     session = PreviewSession(config)
     build(config, output=tmp_path / "out", show_progress=False)
     assert "<img" not in page(tmp_path / "out", "sources/acme/") and b"<img" not in session.rebuild().files["sources/acme/index.html"]
-    write(tmp_path / "content" / "sources.yml", "acme: static/acme.svg\n")
+    write(tmp_path / "content" / "outlets.yml", "acme: static/acme.svg\n")
     report = build(config, output=tmp_path / "out", show_progress=False)
     assert not report.up_to_date and 'src="/static/acme.svg"' in page(tmp_path / "out", "sources/acme/")
     assert b'src="/static/acme.svg"' in session.rebuild().files["sources/acme/index.html"]
@@ -304,3 +304,14 @@ def test_source_pages_have_no_accessibility_violations(served, browser, scheme):
     finally:
         context.close()
     assert problems == {}
+
+
+def test_the_old_name_of_the_logo_list_is_still_read_and_named_for_renaming(tmp_path):
+    config = minimal_site(tmp_path)
+    write(tmp_path / "seeds" / "a.md", "---\ntitle: A story\ndate: 2021-01-02\ntopics: [AI]\nprovider: Acme\n---\n")
+    write(tmp_path / "static" / "acme.svg", LOGO)
+    write(tmp_path / "content" / "sources.yml", "acme: static/acme.svg\n")
+    report = build(config, output=tmp_path / "out", show_progress=False)
+    assert 'src="/static/acme.svg"' in page(tmp_path / "out", "sources/acme/")
+    assert [(d.path, "content/outlets.yml" in d.message) for d in report.diagnostics.warnings] == \
+        [("content/sources.yml", True)]

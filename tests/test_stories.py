@@ -95,7 +95,7 @@ def corpus_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def corpus(corpus_root) -> dict[str, Article]:
     articles = read_sources(SiteConfig(root=corpus_root, sources=FOLDERS), (), Diagnostics())
-    return {a.source: a for a in articles}
+    return {a.file: a for a in articles}
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def corpus_stories(corpus) -> tuple[Story, ...]:
 
 
 def story_of(all_stories, source: str) -> Story:
-    [found] = [s for s in all_stories if source in {m.source for m in s.members}]
+    [found] = [s for s in all_stories if source in {m.file for m in s.members}]
     return found
 
 
@@ -115,8 +115,8 @@ def shape(all_stories) -> list[tuple]:
 
 def article(key, title, day, *, hour=12, url=None, quality=None, provider="", **fields) -> Article:
     date = datetime(2021, 5, 1, tzinfo=UTC) + timedelta(days=day, hours=hour)
-    return Article(key=key, source=f"news/{key}.md", kind="article", title=title, date=date, updated=date,
-                   source_url=url, quality=quality, provider=Provider(provider) if provider else None, **fields)
+    return Article(key=key, file=f"news/{key}.md", kind="article", title=title, date=date, updated=date,
+                   outlet_url=url, quality=quality, provider=Provider(provider) if provider else None, **fields)
 
 
 # ---- the shared corpus ------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def article(key, title, day, *, hour=12, url=None, quality=None, provider="", **
 @pytest.mark.parametrize("sources", list(MERGED), ids=["pr-newswire", "karius", "provance", "blog", "infoworld"])
 def test_the_same_story_arriving_twice_or_more_is_one_story(corpus_stories, sources):
     story = story_of(corpus_stories, sources[0])
-    assert {m.source for m in story.members} == set(sources)
+    assert {m.file for m in story.members} == set(sources)
     assert story.reason == MERGED[sources]
 
 
@@ -150,8 +150,8 @@ def test_every_other_corpus_item_is_a_story_of_its_own(corpus, corpus_stories):
 
 def test_story_key_is_its_earliest_member_and_the_lead_its_best(corpus_stories):
     provance = story_of(corpus_stories, PROVANCE_REPOSTS[0])
-    assert [m.source for m in provance.members] == list(PROVANCE_REPOSTS)  # by date, not by file name
-    assert provance.key == provance.members[0].key == provance.members[0].source
+    assert [m.file for m in provance.members] == list(PROVANCE_REPOSTS)  # by date, not by file name
+    assert provance.key == provance.members[0].key == provance.members[0].file
     assert provance.lead.quality == 37 and provance.lead.key == provance.key  # quality 37 beats 29; then earliest
     karius = story_of(corpus_stories, KARIUS_WFMZ_AND_BUSINESS_INSIDER[0])
     assert karius.key.rsplit("/", 1)[-1].startswith("2020-07-15-karius")  # WFMZ-TV came first ...
@@ -209,7 +209,7 @@ def test_a_story_key_joins_documents_whatever_the_rules_say():
     one = article("a", "Launch event: what's new", 0, story="launch-2021", cluster=False)
     two = article("b", "Recap of the spring launch", 40, story="launch-2021")
     copy = article("c", "Something else entirely", 90, url="https://news.example/recap", story="")
-    two = replace(two, source_url="https://www.news.example/recap/")
+    two = replace(two, outlet_url="https://www.news.example/recap/")
     [story] = cluster_stories([copy, two, one])
     assert [m.key for m in story.members] == ["a", "b", "c"]
     assert story.reason == "story key; same URL"

@@ -64,7 +64,7 @@ class ImagePlanner:
     def _own(self, articles: list[Article]) -> dict[int, Image]:
         store = self._open_store()
         shown = [a for a in articles if a.image is not None and a.kind == "article" and (self.drafts or not a.draft)]
-        shown.sort(key=lambda a: (-a.date.timestamp(), a.source))
+        shown.sort(key=lambda a: (-a.date.timestamp(), a.file))
         keys = list(dict.fromkeys(key for a in shown if (key := image_key(a.image.url)) in store.images))
         reserved = sum(_cost(store.images[key], THUMB_TIER) for key in keys)  # every thumbnail comes first
         left, tier = self.config.image_budget, 0

@@ -154,18 +154,18 @@ def settle_ids(articles: list[Article], diagnostics: Diagnostics, editorial: tup
     path stays with that document. Each document that loses its claim is keyed by its own path instead
     and is still published, with a warning naming both files."""
     editors = tuple(folder.rstrip("/") + "/" for folder in editorial)
-    owners = {article.source: article for article in articles}
+    owners = {article.file: article for article in articles}
     claims: dict[str, list[Article]] = {}
     for article in articles:
-        if article.key != article.source:
+        if article.key != article.file:
             claims.setdefault(article.key, []).append(article)
     moved: dict[int, Article] = {}
     for key, claimants in claims.items():
-        keeper = owners.get(key) or min(claimants, key=lambda a: (not a.source.startswith(editors), a.date, a.source))
+        keeper = owners.get(key) or min(claimants, key=lambda a: (not a.file.startswith(editors), a.date, a.file))
         why = "it is that file's path" if key in owners else "an editor's document, then earliest date, then first path"
         for article in claimants:
             if article is not keeper:
-                diagnostics.warn(article.source, f"the id '{key}' is also claimed by {keeper.source}, which keeps it "
-                                                 f"({why}); this document's id is its path '{article.source}'")
-                moved[id(article)] = replace(article, key=article.source)
+                diagnostics.warn(article.file, f"the id '{key}' is also claimed by {keeper.file}, which keeps it "
+                                                 f"({why}); this document's id is its path '{article.file}'")
+                moved[id(article)] = replace(article, key=article.file)
     return [moved.get(id(article), article) for article in articles] if moved else articles

@@ -67,12 +67,12 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     if not topics and kind != "page":
         topics = _guess_topics(title, summary, blocks, body_html, taxonomy, report)
     return Article(
-        key=_key(fields, doc.path), source=doc.path, kind=kind, title=title, date=date,
+        key=_key(fields, doc.path), file=doc.path, kind=kind, title=title, date=date,
         updated=max(date, fields.date("updatedDateTime", "updated") or date),
         summary=summary, body_html=body_html, blocks=blocks, topics=topics,
         provider=_provider(fields, fields.meta.get("provider")),
         image=_image(fields, title), related=_related(fields),
-        source_url=fields.url("webUrl", "originalUrl", "link"),
+        outlet_url=fields.url("webUrl", "originalUrl", "link"),
         media_type=fields.text("type") or "article",
         quality=fields.integer("quality"), heat=fields.integer("heat"), featured=fields.boolean("featured") is True,
         featured_html=sanitize_embed(featured, title) if isinstance(featured, str) else "",

@@ -1,4 +1,4 @@
-"""Outlet logos (`content/sources.yml`): an outlet's name or domain -> an image in the site's own
+"""Outlet logos (`content/outlets.yml`): an outlet's name or domain -> an image in the site's own
 static/ folder. Logos are never fetched or linked from elsewhere: only a file the site ships is shown."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from generator.diagnostics import Diagnostics
 from generator.sources.fields import clean_text
 from generator.yamlload import load_strings
 
-LOGOS_FILE = "content/sources.yml"
+LOGOS_FILE = "content/outlets.yml"
+OLD_LOGOS_FILE = "content/sources.yml"  # its name until outlets were called outlets everywhere; still read
+LOGOS_FILES = (LOGOS_FILE, OLD_LOGOS_FILE)
 IMAGE_SUFFIXES = (".avif", ".gif", ".jpeg", ".jpg", ".png", ".svg", ".webp")
 
 
@@ -24,24 +26,27 @@ class OutletLogo:
 
 
 def read_outlet_logos(config: SiteConfig, diagnostics: Diagnostics) -> tuple[OutletLogo, ...]:
-    path = config.root / LOGOS_FILE
-    if not path.is_file():
+    name = next((name for name in LOGOS_FILES if (config.root / name).is_file()), None)
+    if name is None:
         return ()
+    if name == OLD_LOGOS_FILE:
+        diagnostics.warn(OLD_LOGOS_FILE, f"read as the outlet logos; rename it {LOGOS_FILE}")
+    path = config.root / name
     try:
         data = load_strings(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        diagnostics.warn(LOGOS_FILE, f"outlet logos not read: {exc}")
+        diagnostics.warn(name, f"outlet logos not read: {exc}")
         return ()
     if data is None:
         return ()
     if not isinstance(data, dict):
-        diagnostics.warn(LOGOS_FILE, "must map outlet names or domains to images under static/; not read")
+        diagnostics.warn(name, "must map outlet names or domains to images under static/; not read")
         return ()
     logos = []
     for outlet, image in data.items():
         problem = _problem(config.root, outlet, image)
         if problem:
-            diagnostics.warn(LOGOS_FILE, f"logo for {outlet!r} {problem}; ignored")
+            diagnostics.warn(name, f"logo for {outlet!r} {problem}; ignored")
         else:
             logos.append(OutletLogo(clean_text(outlet), image))
     return tuple(sorted(logos, key=lambda logo: (logo.outlet, logo.path)))
