@@ -15,10 +15,14 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SYNC   := $(UV) sync --locked --quiet
 
-.PHONY: build images drafts serve serve-output test test-latest lock bench clean runtime test-env
+.PHONY: build fetch images drafts serve serve-output test test-latest lock bench clean runtime test-env
 
 build: runtime
 	$(BIN)/digest build
+
+# Write the subscriptions' new stories as seed files (subscriptions.opml; state in fetched.json).
+fetch: runtime
+	$(BIN)/digest fetch
 
 # Fetch into the image store (images/) what the stories name and it lacks; the build never fetches.
 images: runtime

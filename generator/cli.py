@@ -72,6 +72,27 @@ def images_command(config_path: Path, base_path: str | None, verbose: bool) -> N
     click.echo(report.summary(verbose))
 
 
+@main.command("fetch")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
+              show_default=True, help="Site settings file; its folder is the site folder.")
+@click.option("--opml", type=click.Path(dir_okay=False, path_type=Path),
+              help="The subscriptions to read (overrides `subscriptions` in site.yml).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any feed failed.")
+@click.option("--verbose", is_flag=True, help="Name every file written.")
+def fetch_command(config_path: Path, opml: Path | None, strict: bool, verbose: bool) -> None:
+    """Write each new story of the subscriptions' feeds as a seed document. Run before `digest build`,
+    which never fetches. A feed that fails is reported, and the others go on."""
+    from generator.intake.command import run_fetch
+
+    try:
+        report = run_fetch(load_config(config_path), opml, show_progress=sys.stderr.isatty())
+    except ConfigError as exc:
+        _fail(str(exc))
+    click.echo(report.summary(verbose))
+    if strict and report.failures:
+        sys.exit(1)
+
+
 @main.command("serve")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_NAME,
               show_default=True, help="Site settings file; its folder is the site folder.")

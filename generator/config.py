@@ -144,6 +144,12 @@ class SiteConfig:
     max_field_chars: int = option(20_000, whole_number,
                                   "a longer text field is cut, with a warning (titles are cut at 300)")
     cname: str = option("", domain, "custom domain written to `output/CNAME`")
+    subscriptions: str = option("subscriptions.opml", inside_site, "the feeds `digest fetch` reads, as an OPML "
+                                "file inside the site folder (any feed reader exports one). See *Fetching*")
+    fetch_into: str = option("", lambda v: inside_site(v) if v else "", "the folder `digest fetch` writes new "
+                             "stories into; empty: the first of `sources`")
+    new_feed_items: int = option(10, whole_number, "how many of its newest entries a subscription gives the "
+                                 "first time it is fetched; the rest of its backlog is left out")
     images: str = option("own", image_mode, "`own`: stories show only images from the image store, published "
                          "under `images/` (`digest images` fills it); `link`: hot-link each image from its outlet; "
                          "`none`: no story images. See *Images*")

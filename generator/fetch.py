@@ -1,4 +1,4 @@
-"""Fetching from the open web, for whatever digest downloads (the stories' images; feeds next).
+"""Fetching from the open web, for whatever digest downloads (the stories' images, the subscriptions' feeds).
 
 Everything fetched is untrusted, and so is every address a document names: a story could name
 `http://169.254.169.254/` (a cloud's metadata service) or a host that resolves to the machine's own
@@ -9,7 +9,9 @@ network. So a fetch here:
   reserved or multicast, and then connects to that checked address (TLS still checks the certificate
   against the host name), so a DNS answer that changes between the check and the connection (a
   rebinding attack) cannot win;
-- follows at most a few redirects, checking each new address the same way;
+- follows at most a few redirects, checking each new address the same way, and says when every one
+  was permanent (a feed that moved);
+- asks conditionally when given a validator (ETag, Last-Modified), and takes gzip;
 - gives up after a connect timeout, a read timeout and a deadline for the whole response, and
   refuses a body over a size cap;
 - names the site in its User-Agent, and opens at most `per_host` connections to any one host;
@@ -28,7 +30,9 @@ import socket
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from enum import Enum
 from io import BytesIO
 from urllib.parse import urljoin, urlsplit
@@ -62,12 +66,16 @@ class Reason(Enum):
     NOT_IMAGE = "not an image"
     TOO_MANY_PIXELS = "too many pixels"
     OFFLINE = "not tried: no host resolved"
+    GONE = "gone for good (410)"
+    BUSY = "asked to come back later (429 or 503)"
+    NOT_FEED = "not a feed"
 
 
 class Refused(Exception):
-    def __init__(self, reason: Reason, detail: str = ""):
+    def __init__(self, reason: Reason, detail: str = "", retry_after: float | None = None):
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason, self.detail = reason, detail
+        self.retry_after = retry_after  # seconds the server asked us to wait (BUSY), when it said
 
 
 @dataclass(frozen=True)
@@ -83,9 +91,12 @@ class Limits:
 @dataclass(frozen=True)
 class Response:
     url: str  # after redirects
-    status: int
+    status: int  # 200, or 304 (not modified: no body) when the request was conditional
     content_type: str
     body: bytes
+    etag: str = ""
+    last_modified: str = ""
+    moved_to: str = ""  # the new address, when every redirect on the way was permanent (301, 308)
 
 
 def user_agent(site_url: str) -> str:
@@ -122,24 +133,31 @@ class Fetcher:
         for pool in pools:
             pool.close()
 
-    def get(self, url: str) -> Response:
-        """The body at `url`, following redirects; raises Refused saying why not."""
+    def get(self, url: str, etag: str = "", last_modified: str = "") -> Response:
+        """The body at `url`, following redirects; raises Refused saying why not. With a validator from
+        an earlier answer the request is conditional, and an unchanged resource answers 304."""
         deadline = time.monotonic() + self.limits.total_seconds
+        extra = {name: value for name, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified))
+                 if value and value.isprintable()}
+        permanent, first = True, url
         for _ in range(self.limits.max_redirects + 1):
-            response = self._one(url, deadline)
+            response = self._one(url, deadline, extra)
             if isinstance(response, Response):
-                return response
-            url = response  # a redirect's target, checked afresh by the next round
+                moved = response.url if permanent and response.url != first else ""
+                return replace(response, moved_to=moved) if moved else response
+            (url, status) = response  # a redirect's target, checked afresh by the next round
+            permanent = permanent and status in (301, 308)
         raise Refused(Reason.REDIRECTS, f"more than {self.limits.max_redirects}")
 
-    def _one(self, url: str, deadline: float) -> Response | str:
+    def _one(self, url: str, deadline: float, extra: dict[str, str]) -> Response | tuple[str, int]:
         target = _Target.parse(url)
         if target.host in self._dead:
             raise self._dead[target.host]
         address = self._address(target)
         with self._slot(target.host):
             pool = self._pool(target, address)
-            headers = {"Host": target.host_header, "User-Agent": self.agent, "Accept": "*/*"}
+            headers = {"Host": target.host_header, "User-Agent": self.agent, "Accept": "*/*",
+                       "Accept-Encoding": "gzip, deflate", **extra}
             try:
                 raw = pool.urlopen("GET", target.request_path, headers=headers, redirect=False, retries=False,
                                    preload_content=False, assert_same_host=False, timeout=self._timeout(deadline))
@@ -148,12 +166,19 @@ class Fetcher:
             whole = False
             try:
                 if raw.status in REDIRECTS and raw.headers.get("Location"):
-                    return urljoin(url, raw.headers["Location"])
+                    return urljoin(url, raw.headers["Location"]), raw.status
+                if raw.status == 304 and extra:
+                    return Response(url, 304, "", b"", raw.headers.get("ETag", ""), raw.headers.get("Last-Modified", ""))
+                if raw.status == 410:
+                    raise Refused(Reason.GONE)
+                if raw.status in (429, 503):
+                    raise Refused(Reason.BUSY, str(raw.status), _seconds(raw.headers.get("Retry-After", "")))
                 if raw.status != 200:
                     raise Refused(Reason.STATUS, str(raw.status))
                 body = self._body(raw, deadline)
                 whole = True
-                return Response(url, raw.status, raw.headers.get("Content-Type", ""), body)
+                return Response(url, raw.status, raw.headers.get("Content-Type", ""), body,
+                                raw.headers.get("ETag", ""), raw.headers.get("Last-Modified", ""))
             finally:
                 if not whole:  # a connection with unread bytes cannot carry the next request
                     raw.close()
@@ -278,6 +303,18 @@ class _Target:
         if any(ord(c) < 33 or ord(c) == 127 for c in path):
             raise Refused(Reason.SCHEME, "spaces or control characters in the path")
         return cls(parts.scheme, host, port or default, shown if port in (None, default) else f"{shown}:{port}", path)
+
+
+def _seconds(retry_after: str) -> float | None:
+    """Retry-After as seconds from now: a number of seconds, or an HTTP date."""
+    value = retry_after.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds()) if when.tzinfo else None
 
 
 def _resolve(host: str, port: int, timeout: float) -> list[str]:
