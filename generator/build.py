@@ -36,6 +36,7 @@ from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
 from generator.search import BUNDLE, index_in_place, index_staged_site
 from generator.sources import read_sources, read_taxonomy
+from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
 
@@ -85,6 +86,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
         if use_cache:
             save_reads(config, taxonomy, reads)
+        articles = Overlay().apply(articles, read_editorial(config, diagnostics), diagnostics)  # the editors' hand
         articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
         index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
                             published)

@@ -30,6 +30,7 @@ from generator.images.store import store_dir, store_stamp
 from generator.render import template_stamps
 from generator.routes import StaticFile
 from generator.sources import file_stamp, source_files
+from generator.sources.editorial import EDITORIAL_FILE
 from generator.sources.outlets import LOGOS_FILES
 
 CACHE_NAME = "reads.pickle"
@@ -113,7 +114,8 @@ def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[Stati
     digest = hashlib.sha256(f"{fingerprint(config, taxonomy)}\0{config.root}".encode())
     static_stamps = [(file.path, file_stamp(str(file.source))) for file in static]
     digest.update(repr((drafts, sorted(template_stamps(config).items()), static_stamps)).encode())
-    digest.update(repr([file_stamp(str(config.root / name)) for name in LOGOS_FILES]).encode())  # no document lists them
+    data_files = (*LOGOS_FILES, EDITORIAL_FILE)  # read by every build, listed by no document
+    digest.update(repr([file_stamp(str(config.root / name)) for name in data_files]).encode())
     if config.images == "own":  # the image store decides which images the pages show
         digest.update(repr(store_stamp(store_dir(config))).encode())
     for path in source_files(config, Diagnostics()):

@@ -106,6 +106,9 @@ class Article:
     alternate_urls: tuple[str, ...] = placement(())  # the item's AMP addresses, for story matching
     cluster: bool = placement(True)  # False: never merged into a story by URL or title
     story: str = placement("")  # the writer's story key: documents naming the same key are one story
+    # From the editors' overlay (sources/editorial.py), not from the document:
+    outlet_title: str = content("")  # the outlet's own headline, when an editor gave the story another
+    note_html: str = content("")  # the editor's "why it matters", already sanitised
 
     @property
     def outlet(self) -> str:

@@ -19,6 +19,7 @@ from generator.published import NOTHING_PUBLISHED, read_record
 from generator.render import Renderer, template_dependencies, template_stamps
 from generator.routes import Output, Reuse, refuse_clashes, site_outputs
 from generator.sources import read_sources, read_taxonomy
+from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos
 from generator.urls import Urls
 
@@ -60,6 +61,7 @@ class PreviewSession:
         self._made: dict[str, Made] = {}  # output path -> how the last rebuild made it
         self._reuse = Reuse()  # index part -> the outputs derived from it
         self._images = ImagePlanner(config, drafts)  # the image store, and which images each article shows
+        self._overlay = Overlay()  # content/editorial.yml applied, the same objects while it is unchanged
 
     def rebuild(self, edited: set[Path] | None = None) -> Rebuilt:
         """Build again; `edited` (files known to be the only change, from a watcher) spares listing the sources."""
@@ -79,6 +81,7 @@ class PreviewSession:
         edited_paths = {str(p) for p in edited} if edited is not None else None
         articles = read_sources(self.config, taxonomy, diagnostics, cache=self._reads, edited=edited_paths,
                                 workers=self.workers)
+        articles = self._overlay.apply(articles, read_editorial(self.config, diagnostics), diagnostics)
         articles = self._images.plan(articles)
         index = self._index(articles, diagnostics)
         outputs = site_outputs(self.config, index, self._reuse)

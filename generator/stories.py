@@ -169,7 +169,8 @@ class _Title:
 
 
 def _normalise_title(article: Article) -> _Title:
-    title = unicodedata.normalize("NFKC", article.title)
+    # An editor's headline (editorial.py) is no evidence of which story it is; the outlet's is.
+    title = unicodedata.normalize("NFKC", article.outlet_title or article.title)
     while (prefix := WIRE_PREFIX.match(title)) is not None:
         title = title[prefix.end():]
     provider = article.provider.name if article.provider else ""
