@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -13,9 +14,21 @@ import yaml
 from generator.build import build
 from generator.config import SiteConfig
 
+REPO = Path(__file__).resolve().parent.parent
 H1 = re.compile(r"<h1>(.*?)</h1>", re.S)
 SOURCE_LINK = re.compile(r'<p class="source"[^>]*><a href="([^"]*)"')
 REFRESH = re.compile(r'<meta http-equiv="refresh" content="0; url=([^"]*)">')
+
+
+def news_site(root: Path, settings: str = "") -> Path:
+    """An empty site with the project's theme and topics, published at https://example.org/digest/."""
+    (root / "seeds").mkdir(parents=True)
+    (root / "content").mkdir()
+    shutil.copy(REPO / "content" / "topics.yml", root / "content" / "topics.yml")
+    shutil.copytree(REPO / "themes", root / "themes")
+    (root / "site.yml").write_text("url: https://example.org\nbase_path: /digest/\nsources: [seeds, content]\n"
+                                   "id_authority: example.org,2026\n" + settings)
+    return root / "site.yml"
 
 
 def news(config: SiteConfig, name: str, title: str, date: str, url: str | None = None, outlet: str = "",

@@ -4,15 +4,13 @@ and a writer in the preview see it."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import REPO
 from generator.build import build
 from generator.config import load_config
 from generator.session import PreviewSession
-from readers import feed_entries, news
+from readers import feed_entries, news, news_site
 
 TRIAGE_URL = "https://wire.example/triage"
 TRIAGE_PATH = "2026/06/hospital-deploys-ai-triage-in-emergency-rooms/"
@@ -30,14 +28,7 @@ EDITORIAL = f"""
 
 @pytest.fixture
 def site(tmp_path):
-    root = tmp_path / "site"
-    (root / "seeds").mkdir(parents=True)
-    (root / "content").mkdir()
-    shutil.copy(REPO / "content" / "topics.yml", root / "content" / "topics.yml")
-    shutil.copytree(REPO / "themes", root / "themes")
-    (root / "site.yml").write_text("url: https://example.org\nbase_path: /digest/\nsources: [seeds, content]\n"
-                                   "id_authority: example.org,2026\n")
-    config = load_config(root / "site.yml", environ={})
+    config = load_config(news_site(tmp_path / "site"), environ={})
     news(config, "triage.md", "Hospital deploys AI triage in emergency rooms", "2026-06-10T09:00:00Z", TRIAGE_URL,
          "Health Wire", excerpt="Clinicians report shorter waits.")
     news(config, "bakery.md", "Hospital bakery uses AI to bake bread", "2026-06-11T09:00:00Z",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -20,7 +19,7 @@ from generator.build import build
 from generator.config import load_config
 from generator.fetch import ALLOW_LOOPBACK, Limits
 from generator.intake.command import run_fetch
-from readers import feed_entries
+from readers import feed_entries, news_site
 from sitecheck import listening
 
 NOW = datetime(2026, 6, 20, 12, tzinfo=timezone.utc)
@@ -129,13 +128,7 @@ def opml(origin: str, keep_all: str = "") -> str:
 @pytest.fixture
 def intake(tmp_path, monkeypatch):
     monkeypatch.setenv(ALLOW_LOOPBACK, "1")
-    root = tmp_path / "site"
-    (root / "seeds").mkdir(parents=True)
-    (root / "content").mkdir()
-    shutil.copy(REPO / "content" / "topics.yml", root / "content" / "topics.yml")
-    shutil.copytree(REPO / "themes", root / "themes")
-    (root / "site.yml").write_text("url: https://example.org\nbase_path: /digest/\nsources: [seeds, content]\n"
-                                   "id_authority: example.org,2026\nimages: link\n")
+    root = news_site(tmp_path / "site", "images: link\n").parent
     Outlets.served, Outlets.asked = feeds(), []
     with listening(Outlets) as origin:
         (root / "subscriptions.opml").write_text(opml(origin))
