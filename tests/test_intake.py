@@ -95,6 +95,8 @@ class Outlets(http.server.BaseHTTPRequestHandler):
             return
         if isinstance(answer, int):
             self.send_response(answer)
+            if answer in (429, 503):
+                self.send_header("Retry-After", "7200")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -254,3 +256,17 @@ def test_the_shipped_subscriptions_are_read_as_feeds():
     found = read_subscriptions(REPO / "subscriptions.opml")
     assert len(found) >= 3 and all(s.url.startswith("https://") for s in found)
     assert [s.keep_all for s in found].count(True) >= 1
+
+
+def test_a_busy_feed_is_not_asked_again_before_its_retry_after(intake):
+    config, _ = intake
+    Outlets.served["/rss.xml"] = 503
+    report = fetch(config)
+    assert any(url.endswith("/rss.xml") and "429 or 503" in why for url, why in report.failures)
+    Outlets.asked.clear()
+    run_fetch(config, limits=FAST, now=NOW + timedelta(hours=1))
+    assert "/rss.xml" not in [path for path, _ in Outlets.asked], "Retry-After: 7200 is two hours"
+    Outlets.served["/rss.xml"] = feeds()["/rss.xml"]
+    later = run_fetch(config, limits=FAST, now=NOW + timedelta(hours=3))
+    assert "/rss.xml" in [path for path, _ in Outlets.asked]
+    assert [Path(p).name for p in later.new] == ["2026-06-19-hospital-deploys-ai-triage-in-emergency-rooms.md"]
