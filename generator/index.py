@@ -325,8 +325,10 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     found = cluster_stories(listed, config.tz, published.precedent(listed), config.editorial)
     held = {id(story.first): path for story in found
             if (path := published.path_of.get(story.key)) and _keeps_address(path, story)}
-    placed = _place_articles(config, listed, topic_for, diagnostics, set(published.path_of.values()), held)
+    folded = frozenset(id(m) for story in found for m in story.members if m is not story.first)
+    placed = _place_articles(config, listed, topic_for, diagnostics, published.addresses, held, folded)
     entries, redirects, stories = _one_entry_per_story(placed, found, diagnostics)
+    redirects = _moved_stories(entries, redirects, published)
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
     topics = _topic_listings(entries)
     outlets = _outlet_listings(entries, stories, logos, published)
@@ -335,6 +337,18 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
         feeds=_feeds(config, entries, topics) + _outlet_feeds(config, outlets), redirects=redirects, stories=stories,
         outlets=outlets, editions=_editions(config, entries),
     )
+
+
+def _moved_stories(entries: tuple[Entry, ...], redirects: tuple[Redirect, ...],
+                   published: Published) -> tuple[Redirect, ...]:
+    """Every address a published story ever had (the record keeps them) redirects to where it is now, so
+    a subscriber's old link or a search engine's never meets a 404."""
+    live = {entry.path for entry in entries} | {r.path for r in redirects}
+    moved = {old: entry.path for entry in entries if (story := published.story(entry.feed_key))
+             for old in (story.path, *story.was) if old not in live}
+    if not moved:
+        return redirects
+    return tuple(sorted((*redirects, *(Redirect(old, new) for old, new in moved.items())), key=lambda r: r.path))
 
 
 def _keeps_address(path: str, story: Story) -> bool:
@@ -435,10 +449,11 @@ def _extra_topic(name: str, slug: str, order: int) -> Topic:
 
 
 def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable[str] = (),
-                    held: dict[int, str] | None = None) -> tuple[Entry, ...]:
+                    held: dict[int, str] | None = None, folded: frozenset[int] = frozenset()) -> tuple[Entry, ...]:
     """Give each article a path /YYYY/MM/<slug>/. A published address (`reserved`) is taken by no
     article but the one that `held` gives it to (id(article) -> path: its story's first copy); among
-    the rest, the earliest article keeps a contested slug."""
+    the rest, the earliest article keeps a contested slug. A copy `folded` into another's story is never
+    listed (its address only redirects), so its slug moving aside is worth no warning."""
     taken, held = {path.rstrip("/") for path in reserved}, held or {}  # as _unique_slug keeps them
     paths: list[str] = []  # by position, not by key: articles sharing a key must not share a path
     for article in reversed(articles):  # oldest first: the earliest article keeps a contested slug
@@ -448,7 +463,8 @@ def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable
             if paths[-1] != f"{base}{slug}/" and f"{base}{slug}" in taken:
                 diagnostics.warn(article.file, f"slug '{slug}' is already used in /{base}; this page is /{paths[-1]}")
         else:
-            paths.append(base + _unique_slug(base, slug, taken, article, diagnostics) + "/")
+            told = Diagnostics() if id(article) in folded else diagnostics
+            paths.append(base + _unique_slug(base, slug, taken, article, told) + "/")
     paths.reverse()
     combinations: dict[tuple[str, ...], tuple[Topic, ...]] = {}  # thousands of articles share a few dozen
 

@@ -12,7 +12,10 @@ published and merges like any text file:
 
     {"outlets": {"<slug>": "<outlet name, as outlet_key folds it>", ...},
      "stories": {"<id>": {"copies": ["<source path>", ...], "lead": "<source path>",
-                          "path": "YYYY/MM/<slug>/"}, ...}}
+                          "path": "YYYY/MM/<slug>/", "was": ["<an earlier path>", ...]}, ...}}
+
+`was` lists the addresses a story had before it moved (an editor's new title or slug): each one
+redirects to `path`, so no published address ever dies.
 
 A story or outlet no longer in the documents stays recorded: its id and address are not given to
 another. The record is input like any document: a fresh checkout builds the site it records.
@@ -49,6 +52,7 @@ class PublishedStory:
     path: str  # its address, "YYYY/MM/<slug>/"
     lead: str  # the source path of the copy it shows
     copies: tuple[str, ...]  # the source path of every document it was told by, sorted
+    was: tuple[str, ...] = ()  # the addresses it had before (a retitle moves it): each redirects to `path`
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,18 @@ class Published:
     def path_of(self) -> dict[str, str]:
         """Story id -> its address."""
         return {story.id: story.path for story in self.stories}
+
+    @cached_property
+    def addresses(self) -> frozenset[str]:
+        """Every address a story has or had: no other story may take one."""
+        return frozenset(address for story in self.stories for address in (story.path, *story.was))
+
+    def story(self, key: str) -> PublishedStory | None:
+        return self._by_id.get(key)
+
+    @cached_property
+    def _by_id(self) -> dict[str, PublishedStory]:
+        return {story.id: story for story in self.stories}
 
     @cached_property
     def slug_of(self) -> dict[str, str]:
@@ -125,16 +141,19 @@ def parse_record(data: bytes) -> Published:
         stories = {}
     paths: dict[str, str] = {}
     for key, story in stories.items():
-        if not (isinstance(story, dict) and set(story) == STORY_FIELDS and isinstance(story["path"], str)
+        was = story.get("was", []) if isinstance(story, dict) else None
+        if not (isinstance(story, dict) and set(story) - {"was"} == STORY_FIELDS and isinstance(story["path"], str)
                 and STORY_PATH.fullmatch(story["path"]) and isinstance(story["lead"], str)
-                and isinstance(story["copies"], list) and all(isinstance(c, str) for c in story["copies"])):
+                and isinstance(story["copies"], list) and all(isinstance(c, str) for c in story["copies"])
+                and isinstance(was, list) and all(isinstance(w, str) and STORY_PATH.fullmatch(w) for w in was)):
             problems.append(f"story {key!r} must have exactly 'copies' (a list of paths), 'lead' (a path) and "
-                            f"'path' (YYYY/MM/<slug>/)")
+                            f"'path' (YYYY/MM/<slug>/), and may have 'was' (earlier paths)")
             continue
         if story["path"] in paths:
             problems.append(f"stories {paths[story['path']]!r} and {key!r} have one address, {story['path']}")
         paths[story["path"]] = key
-        recorded.append(PublishedStory(key, story["path"], story["lead"], tuple(sorted(set(story["copies"])))))
+        recorded.append(PublishedStory(key, story["path"], story["lead"], tuple(sorted(set(story["copies"]))),
+                                       tuple(sorted(set(was) - {story["path"]}))))
     if problems:
         raise RecordError("\n".join(f"{RECORD_NAME}: {problem}" for problem in problems))
     return Published(tuple(sorted(recorded, key=lambda s: s.id)), dict(sorted(outlets.items())))
@@ -151,12 +170,14 @@ def record_after(previous: Published, index) -> Published:
     for key, story in stories.items():
         if key not in told and present.intersection(story.copies):
             stories[key] = PublishedStory(key, story.path, story.lead,
-                                          tuple(c for c in story.copies if c not in present))
+                                          tuple(c for c in story.copies if c not in present), story.was)
     for entry in index.entries:
         key = entry.feed_key
-        kept = [c for c in stories[key].copies if c not in present] if key in stories else []
+        before = stories.get(key)
+        kept = [c for c in before.copies if c not in present] if before else []
+        was = tuple(sorted({*before.was, before.path} - {entry.path})) if before else ()
         stories[key] = PublishedStory(key, entry.path, entry.article.file,
-                                      tuple(sorted({a.file for a in told[key]} | set(kept))))
+                                      tuple(sorted({a.file for a in told[key]} | set(kept))), was)
     outlets = dict(previous.outlets)
     for listing in index.outlets:
         outlets.setdefault(listing.outlet.slug, outlet_key(listing.outlet.name))
@@ -179,8 +200,10 @@ def _dump(published: Published, ensure_ascii: bool) -> str:
         return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
 
     outlets = [f"  {text(slug)}: {text(key)}" for slug, key in sorted(published.outlets.items())]
-    stories = [f"  {text(s.id)}: {text({'copies': list(s.copies), 'lead': s.lead, 'path': s.path})}"
-               for s in sorted(published.stories, key=lambda s: s.id)]
+    def story(s: PublishedStory) -> dict:
+        return {"copies": list(s.copies), "lead": s.lead, "path": s.path, **({"was": list(s.was)} if s.was else {})}
+
+    stories = [f"  {text(s.id)}: {text(story(s))}" for s in sorted(published.stories, key=lambda s: s.id)]
     return f'{{\n "outlets": {mapping(outlets)},\n "stories": {mapping(stories)}\n}}\n'
 
 

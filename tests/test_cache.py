@@ -297,7 +297,7 @@ NEW_STORY = "2023/11/retitled-ethical-considerations-in-ai-driven-healthcare"
 
 def test_a_rebuild_after_an_edit_patches_the_folder_in_place(site, tmp_path):
     """No new tree beside the old one: the pages the edit changed are renamed over their old copies,
-    the story's old address is removed, and everything else is left exactly as it was."""
+    the story's old address becomes a redirect to the new one, and everything else is left exactly as it was."""
     config = load_config(site / "site.yml")
     out = tmp_path / "out"
     build(config, output=out, show_progress=False)
@@ -307,7 +307,8 @@ def test_a_rebuild_after_an_edit_patches_the_folder_in_place(site, tmp_path):
     build(config, output=out, show_progress=False)
     assert out.stat().st_ino == before["folder"], "the folder was patched, not replaced"
     assert (untouched.stat().st_ino, untouched.stat().st_mtime_ns) == before["page"]
-    assert (out / NEW_STORY / "index.html").is_file() and not (out / OLD_STORY).exists()
+    assert (out / NEW_STORY / "index.html").is_file()
+    assert f'content="0; url=/digest/{NEW_STORY}/"' in (out / OLD_STORY / "index.html").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no staging folder left"
     build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean"), "search index included"

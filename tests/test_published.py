@@ -129,3 +129,22 @@ def test_a_broken_record_stops_the_build_with_a_message_and_no_traceback(config)
                             text=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 1 and RECORD_NAME in result.stderr and "Traceback" not in result.stderr
     assert not (config.root / "output").exists(), "nothing is written"
+
+
+def test_a_retitled_storys_old_address_redirects_to_its_new_one_even_from_a_fresh_checkout(config):
+    path = victim(config)
+    entry_id, _ = only_entry(publish(config))
+    path.write_text(path.read_text().replace("title: Hospital adopts AI triage for emergency rooms",
+                                             "title: Hospital trials AI triage"))
+    out = publish(config)
+    moved = "2026/06/hospital-trials-ai-triage"
+    assert story_page(out, moved).headline == "Hospital trials AI triage"
+    assert story_page(out, VICTIM_PATH).redirect == f"/digest/{moved}/", "the old address is no 404"
+    assert list(feed_entries(out)) == [entry_id]
+    assert VICTIM_PATH not in (out / "sitemap.xml").read_text()
+    for leftover in ("out", ".cache"):
+        subprocess.run(["rm", "-rf", str(config.root / leftover)], check=True)
+    path.write_text(path.read_text().replace("title: Hospital trials AI triage", "title: AI triage goes live"))
+    out = publish(config)
+    for old in (VICTIM_PATH, moved):
+        assert story_page(out, old).redirect == "/digest/2026/06/ai-triage-goes-live/", old
