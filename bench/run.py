@@ -36,7 +36,8 @@ DIGEST = [sys.executable, "-m", "generator"]
 DIGEST_NO_SEARCH = [sys.executable, "-c", "import generator.build as b; b.index_staged_site = lambda *a: None; "
                     "from generator.cli import main; main()"]
 EDITS = 10
-SITE_YML = "title: Bench digest\nurl: https://example.org\nbase_path: /digest/\nsources: [seeds]\n"
+# Timed builds hot-link images, as the anchors do; the site's own images are measured apart (image_sizes).
+SITE_YML = "title: Bench digest\nurl: https://example.org\nbase_path: /digest/\nsources: [seeds]\nimages: link\n"
 
 
 def corpus_site(count: int) -> Path:
@@ -46,10 +47,26 @@ def corpus_site(count: int) -> Path:
         site.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, str(SHARED / "bench" / "make_corpus.py"), str(site / "seeds"),
                         "--count", str(count), "--seed", "1", "--jobs", "2"], check=True, stdout=subprocess.DEVNULL)
+    if not (site / "site.yml").is_file() or (site / "site.yml").read_text() != SITE_YML:
         (site / "site.yml").write_text(SITE_YML)
-    if not (site / "images" / "index.json").is_file():
-        stock_images(site)
     return site
+
+
+def image_sizes(site: Path, count: int) -> dict[str, int]:
+    """What `images: own` publishes beside the pages: a site sharing `site`'s items, its store filled by
+    stock_images, built once; bytes by kind of image file."""
+    owned = WORK / f"images-{count}"
+    if not (owned / "images" / "index.json").is_file():
+        owned.mkdir(parents=True, exist_ok=True)
+        if not (owned / "seeds").exists():
+            (owned / "seeds").symlink_to(site / "seeds")
+        (owned / "site.yml").write_text(SITE_YML.replace("images: link", "images: own"))
+        stock_images(owned)
+    out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
+    subprocess.run(DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)], cwd=owned, check=True)
+    sizes = {kind: size for kind, size in published_size(out).items() if kind.startswith("images")}
+    shutil.rmtree(out.parent)
+    return sizes
 
 
 def stock_images(site: Path) -> None:
@@ -325,6 +342,12 @@ def main() -> None:
         parts = ", ".join(f"{kind} {bytes_ / count:,.0f}" for kind, bytes_ in sorted(size.items(), key=lambda kv: -kv[1]))
         rows.append((f"{count:,}", f"published size: {sum(size.values()) / count:,.0f} bytes per item "
                      f"({sum(size.values()) / 2**20:,.1f} MiB); per item, {parts}", "", ""))
+        print(rows[-1], flush=True)
+        images = image_sizes(site, count)
+        parts = ", ".join(f"{kind.removeprefix('images ')} {bytes_ / count:,.0f}"
+                          for kind, bytes_ in sorted(images.items(), key=lambda kv: -kv[1]))
+        rows.append((f"{count:,}", f"images the site owns (`images: own`, photo-like pictures): {sum(images.values()) / count:,.0f} "
+                     f"bytes per item ({sum(images.values()) / 2**20:,.1f} MiB, within `image_budget`); per item, {parts}", "", ""))
         print(rows[-1], flush=True)
         warm = warm_fresh_builds(site, runs=3 if count <= 10_000 else 1)
         ratio = f" (digest takes {warm['median'] / hugo:.2f}x Hugo's cold build)" if hugo else ""

@@ -108,8 +108,9 @@ def record_path(config: SiteConfig) -> Path:
     return config.root / RECORD_NAME
 
 
-def read_record(config: SiteConfig) -> tuple[Published, bytes]:
-    """The record and its bytes (b"" when there is none yet: a first build)."""
+def read_record(config: SiteConfig, known: tuple[Published, bytes] | None = None) -> tuple[Published, bytes]:
+    """The record and its bytes (b"" when there is none yet: a first build). `known`, the last record
+    read, is returned as it is when the bytes are the same (the preview reads it on every save)."""
     path = record_path(config)
     try:
         data = path.read_bytes()
@@ -117,6 +118,8 @@ def read_record(config: SiteConfig) -> tuple[Published, bytes]:
         return NOTHING_PUBLISHED, b""
     except OSError as error:
         raise RecordError(f"{RECORD_NAME}: cannot read: {error.strerror}") from error
+    if known is not None and known[1] == data:
+        return known
     return parse_record(data), data
 
 

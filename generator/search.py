@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 import cbor2
@@ -52,16 +54,26 @@ TAG = re.compile(r"<[^>]+>")
 MAX_WORDS = 60_000  # the most common words, when a very large digest has more: a few hundred KB
 
 
+_known_words: dict[int, tuple[object, frozenset[str]]] = {}  # id(article) -> (article, its words), last call's
+
+
 def vocabulary(entries) -> str:
     """Every word the stories' indexed text holds, with how many stories hold it, as JSON: the search page
-    tells from it that no story mentions a word, and which words that do exist are closest."""
-    counts: dict[str, int] = {}
+    tells from it that no story mentions a word, and which words that do exist are closest. Each
+    article's words are kept until the next call, so the preview re-reads only the edited stories."""
+    global _known_words
+    known, seen = _known_words, {}
     for entry in entries:
         article = entry.article
-        text = " ".join([article.title, article.summary, html.unescape(TAG.sub(" ", article.body_html)),
-                         *(block.text for block in article.blocks), *(i for block in article.blocks for i in block.items)])
-        for word in set(WORD.findall(text.casefold())):
-            counts[word] = counts.get(word, 0) + 1
+        kept = known.get(id(article))
+        if kept is None or kept[0] is not article:
+            text = " ".join([article.title, article.summary, html.unescape(TAG.sub(" ", article.body_html)),
+                             *(block.text for block in article.blocks),
+                             *(i for block in article.blocks for i in block.items)])
+            kept = (article, frozenset(WORD.findall(text.casefold())))
+        seen[id(article)] = kept
+    _known_words = seen
+    counts = Counter(chain.from_iterable(words for _, words in seen.values()))
     kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_WORDS]
     return json.dumps(dict(sorted(kept)), ensure_ascii=False, separators=(",", ":"))
 

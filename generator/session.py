@@ -75,7 +75,8 @@ class PreviewSession:
         logos = read_outlet_logos(self.config, diagnostics)
         if logos != self._logos:
             self._logos, self._indexed = logos, None
-        published, recorded = read_record(self.config)  # read, never written: only `digest build` publishes
+        known = (self._published, self._recorded) if self._recorded is not None else None
+        published, recorded = read_record(self.config, known)  # read, never written: only `digest build` publishes
         if recorded != self._recorded:
             self._published, self._recorded, self._indexed = published, recorded, None
         edited_paths = {str(p) for p in edited} if edited is not None else None

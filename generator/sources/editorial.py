@@ -92,6 +92,9 @@ class Overlay:
         self._memo: dict[int, tuple[Article, Edit | None, Article]] = {}
 
     def apply(self, articles: list[Article], edits: dict[str, Edit], diagnostics: Diagnostics) -> list[Article]:
+        if not edits:  # the common case, and the preview's on every save: nothing to look up
+            self._memo = {}
+            return articles
         matched: set[str] = set()
         memo, shown = {}, []
         for article in articles:
@@ -108,8 +111,9 @@ class Overlay:
             if not (edit and edit.hide):
                 shown.append(result)
         self._memo = memo
-        every = sorted({k for article in articles for k in _keys(article)})
-        for key in sorted(set(edits) - matched):
+        unmatched = sorted(set(edits) - matched)
+        every = sorted({k for article in articles for k in _keys(article)}) if unmatched else []
+        for key in unmatched:
             close = difflib.get_close_matches(key, every, n=1, cutoff=0.6)
             diagnostics.warn(EDITORIAL_FILE, f"{key!r} names no story" + (f"; did you mean {close[0]!r}?" if close else ""))
         return shown
