@@ -21,6 +21,28 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 
+def replace_file(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write one file outside the site (the record, a fetched document, the image store) so that a
+    killed process leaves the old bytes or the new ones, never half: a hidden temporary file beside it
+    (which no folder walk reads, and the next write of the same file removes) renamed over it. The
+    file keeps its mode; a new one is 0644. `sync=False` spares the flush to disk where a file lost to
+    a power cut is found and made again (the image store checks every file's size)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in path.parent.glob(f".{path.name}.tmp-*"):
+        leftover.unlink(missing_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.tmp-", delete=False) as temporary:
+        temporary.write(data)
+        if sync:
+            temporary.flush()
+            os.fsync(temporary.fileno())
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o644
+    os.chmod(temporary.name, mode)
+    os.replace(temporary.name, path)
+
+
 class OutputError(Exception):
     pass
 

@@ -24,9 +24,7 @@ another. The record is input like any document: a fresh checkout builds the site
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Mapping
 
 from generator.config import ConfigError, SiteConfig
 from generator.model import Article, outlet_key
+from generator.output import replace_file
 from generator.stories import Precedent
 
 RECORD_NAME = "published.json"
@@ -211,18 +210,5 @@ def _dump(published: Published, ensure_ascii: bool) -> str:
 
 
 def write_record(config: SiteConfig, data: bytes) -> None:
-    """Replace the record atomically (a killed build leaves the old one or the new one, and at most a
-    hidden temporary file, removed by the next write)."""
-    path = record_path(config)
-    for leftover in path.parent.glob(f".{RECORD_NAME}.tmp-*"):
-        leftover.unlink(missing_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{RECORD_NAME}.tmp-", delete=False) as temporary:
-        temporary.write(data)
-        temporary.flush()
-        os.fsync(temporary.fileno())
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        mode = 0o644
-    os.chmod(temporary.name, mode)
-    os.replace(temporary.name, path)
+    """Replace the record atomically: a killed build leaves the old one or the new one."""
+    replace_file(record_path(config), data)

@@ -16,13 +16,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.addresses import IMAGES
 from generator.config import SiteConfig
+from generator.output import replace_file
 
 STORE_FOLDER = IMAGES.path.rstrip("/")  # beside site.yml, named as the section it is published in
 MANIFEST = "index.json"
@@ -161,7 +161,7 @@ class Store:
         """Write an image's files (each atomically, so a killed run leaves no half file under a real
         name), then list it. Safe to call from several threads."""
         for stored, data in made:
-            _write_atomically(self.path(stored), data)
+            replace_file(self.path(stored), data, sync=False)
         image = StoredImage(key, source, tuple(sorted((s for s, _ in made), key=lambda s: _ROLE_ORDER[s.role])))
         with self._lock:
             self.images[key] = image
@@ -176,7 +176,7 @@ class Store:
             data = dump_manifest(self.images.values())
         if data == self._listed:
             return False
-        _write_atomically(self.folder / MANIFEST, data)
+        replace_file(self.folder / MANIFEST, data)
         self._listed = data
         return True
 
@@ -216,7 +216,7 @@ def read_failed(folder: Path) -> dict[str, Failed]:
 def write_failed(folder: Path, failed: dict[str, Failed]) -> None:
     data = {url: {"reason": f.reason, "times": f.times, "retry": f.retry} for url, f in sorted(failed.items())}
     if data or (folder / FAILED).exists():
-        _write_atomically(folder / FAILED, (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+        replace_file(folder / FAILED, (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
                                             + "\n").encode())
 
 
@@ -250,9 +250,3 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.tmp-", delete=False) as temporary:
-        temporary.write(data)
-    os.chmod(temporary.name, 0o644)
-    os.replace(temporary.name, path)

@@ -18,7 +18,6 @@ other. The build never fetches.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +37,7 @@ from generator.diagnostics import Diagnostics
 from generator.fetch import Fetcher, Limits, Reason, Refused, user_agent
 from generator.intake.entries import FeedEntry, ParsedFeed, parse_feed
 from generator.intake.state import FeedState, Seen, State, read_state, write_state
+from generator.output import replace_file
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.topics import match_topics
 from generator.stories import canonical_url
@@ -238,10 +238,7 @@ def _free_path(folder: Path, entry: FeedEntry, now: datetime) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    replace_file(path, text.encode("utf-8"))
 
 
 def _known_urls(config: SiteConfig, taxonomy) -> dict[str, str]:

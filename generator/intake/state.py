@@ -11,12 +11,11 @@ Sorted JSON, one line per entry, so a day's run adds lines and merges like any t
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from generator.config import SiteConfig
+from generator.output import replace_file
 
 STATE_NAME = "fetched.json"
 
@@ -79,9 +78,4 @@ def write_state(config: SiteConfig, state: State) -> None:
              for key, seen in sorted(state.entries.items())]
     text = ('{\n "entries": {' + ("\n" + ",\n".join(lines) + "\n " if lines else "") + "},\n"
             f' "feeds": {json.dumps(feeds, indent=2, sort_keys=True, ensure_ascii=False)}\n}}\n')
-    path = state_path(config)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{STATE_NAME}.tmp-", delete=False,
-                                     encoding="utf-8") as temporary:
-        temporary.write(text)
-    os.chmod(temporary.name, 0o644)
-    os.replace(temporary.name, path)
+    replace_file(state_path(config), text.encode("utf-8"))
