@@ -34,6 +34,7 @@ import cbor2
 import pagefind_bin
 
 from generator.addresses import SEARCH_INDEX, STORY_PAGES
+from generator.derived import Derived
 from generator.output import OutputError, StagedSite
 
 BUNDLE = SEARCH_INDEX.path.strip("/")  # the index's folder in the site; static/search.js loads BUNDLE/pagefind.js
@@ -54,28 +55,24 @@ TAG = re.compile(r"<[^>]+>")
 MAX_WORDS = 60_000  # the most common words, when a very large digest has more: a few hundred KB
 
 
-_known_words: dict[int, tuple[object, frozenset[str]]] = {}  # id(article) -> (article, its words), last call's
+_words = Derived()  # each article's words, kept from one call to the next
 
 
 def vocabulary(entries) -> str:
     """Every word the stories' indexed text holds, with how many stories hold it, as JSON: the search page
     tells from it that no story mentions a word, and which words that do exist are closest. Each
     article's words are kept until the next call, so the preview re-reads only the edited stories."""
-    global _known_words
-    known, seen = _known_words, {}
-    for entry in entries:
-        article = entry.article
-        kept = known.get(id(article))
-        if kept is None or kept[0] is not article:
-            text = " ".join([article.title, article.summary, html.unescape(TAG.sub(" ", article.body_html)),
-                             *(block.text for block in article.blocks),
-                             *(i for block in article.blocks for i in block.items)])
-            kept = (article, frozenset(WORD.findall(text.casefold())))
-        seen[id(article)] = kept
-    _known_words = seen
-    counts = Counter(chain.from_iterable(words for _, words in seen.values()))
+    held = [_words.get(entry.article, None, lambda article=entry.article: _words_of(article)) for entry in entries]
+    _words.done()
+    counts = Counter(chain.from_iterable(held))
     kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_WORDS]
     return json.dumps(dict(sorted(kept)), ensure_ascii=False, separators=(",", ":"))
+
+
+def _words_of(article) -> frozenset[str]:
+    text = " ".join([article.title, article.summary, html.unescape(TAG.sub(" ", article.body_html)),
+                     *(block.text for block in article.blocks), *(i for block in article.blocks for i in block.items)])
+    return frozenset(WORD.findall(text.casefold()))
 
 
 def index_staged_site(site: StagedSite, stories: int, pages_unchanged: bool) -> None:

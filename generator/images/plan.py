@@ -20,6 +20,7 @@ from generator.addresses import IMAGES
 from generator.config import SiteConfig
 from generator.images.store import (MANIFEST, ROLES, Store, StoredFile, StoredImage, dump_manifest, image_key, store_dir,
                                      store_stamp)
+from generator.derived import Derived
 from generator.model import Article, Image, ImageFile
 from generator.urls import Urls
 
@@ -39,7 +40,7 @@ class ImagePlanner:
 
     def __init__(self, config: SiteConfig, drafts: bool):
         self.config, self.drafts = config, drafts
-        self._memo: dict[int, tuple[Article, Image | None, Article]] = {}
+        self._planned = Derived()
         self._store: Store | None = None
         self._stamp = None
 
@@ -48,17 +49,12 @@ class ImagePlanner:
         if mode == "link":
             return articles
         chosen = self._own(articles) if mode == "own" else {}
-        memo, planned = {}, []
+        planned = []
         for article in articles:
             image = chosen.get(id(article))
-            known = self._memo.get(id(article))
-            if known is not None and known[0] is article and known[1] == image:
-                result = known[2]
-            else:
-                result = article if article.image is None and image is None else replace(article, image=image)
-            memo[id(article)] = (article, image, result)
-            planned.append(result)
-        self._memo = memo
+            planned.append(self._planned.get(article, image, lambda: article if article.image is None and image is None
+                                             else replace(article, image=image)))
+        self._planned.done()
         return planned
 
     def _own(self, articles: list[Article]) -> dict[int, Image]:

@@ -22,6 +22,7 @@ import yaml
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
+from generator.derived import Derived
 from generator.model import Article
 from generator.sources.fields import MAX_TITLE, TRUTHY, clean_text
 from generator.sources.sanitize import markdown_to_html
@@ -89,28 +90,23 @@ class Overlay:
     object, so the preview sees no change."""
 
     def __init__(self):
-        self._memo: dict[int, tuple[Article, Edit | None, Article]] = {}
+        self._edited = Derived()
 
     def apply(self, articles: list[Article], edits: dict[str, Edit], diagnostics: Diagnostics) -> list[Article]:
         if not edits:  # the common case, and the preview's on every save: nothing to look up
-            self._memo = {}
+            self._edited.done()
             return articles
         matched: set[str] = set()
-        memo, shown = {}, []
+        shown = []
         for article in articles:
             key = next((k for k in _keys(article) if k in edits), None)
             edit = edits.get(key) if key else None
             if key:
                 matched.add(key)
-            known = self._memo.get(id(article))
-            if known is not None and known[0] is article and known[1] == edit:
-                result = known[2]
-            else:
-                result = _edited(article, edit) if edit else article
-            memo[id(article)] = (article, edit, result)
+            result = self._edited.get(article, edit, lambda: _edited(article, edit) if edit else article)
             if not (edit and edit.hide):
                 shown.append(result)
-        self._memo = memo
+        self._edited.done()
         unmatched = sorted(set(edits) - matched)
         every = sorted({k for article in articles for k in _keys(article)}) if unmatched else []
         for key in unmatched:
