@@ -119,6 +119,11 @@ class Article:
         return (urlsplit(self.outlet_url).hostname or "") if self.outlet_url else ""
 
 
+def in_folders(file: str, folders: tuple[str, ...]) -> bool:
+    """A document's path (`Article.file`) lies in one of `folders` (source folders, as site.yml names them)."""
+    return any(file.startswith(folder.rstrip("/") + "/") for folder in folders)
+
+
 def outlet_key(name: str) -> str:
     """Names that differ only in case, spacing or a leading "www." are one outlet."""
     return " ".join(name.split()).casefold().removeprefix("www.")

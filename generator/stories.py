@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import ratio
 
-from generator.model import Article, outlet_key
+from generator.model import Article, in_folders, outlet_key
 
 TITLE_THRESHOLD = 90  # rapidfuzz ratio (0-100) of the normalised titles
 TITLE_WINDOW = timedelta(days=3)  # a re-post or a syndicated copy comes within days
@@ -282,8 +282,7 @@ def cluster_stories(articles, tz: tzinfo = timezone.utc, precedent: Precedent = 
     found = [(tuple(group), groups.published[root], groups.reason(root) if len(group) > 1 else "")
              for root, group in members.items()]
     keys = _story_keys([(group, label) for group, label, _ in found], precedent)
-    prefix = tuple(folder.rstrip("/") + "/" for folder in editorial)
-    return tuple(_story(key, group, reason, precedent, prefix) for key, (group, _, reason) in zip(keys, found))
+    return tuple(_story(key, group, reason, precedent, editorial) for key, (group, _, reason) in zip(keys, found))
 
 
 def _story(key: str, members: tuple[Article, ...], reason: str, precedent: Precedent,
@@ -295,7 +294,7 @@ def _story(key: str, members: tuple[Article, ...], reason: str, precedent: Prece
     if recorded_lead is not None:
         lead = recorded_lead
     else:
-        editors = [m for m in members if m.file.startswith(editorial)] if editorial else []
+        editors = [m for m in members if in_folders(m.file, editorial)]
         outlet = outlet_key(first.outlet)
         lead = min(editors or [m for m in members if outlet_key(m.outlet) == outlet], key=_lead_rank)
     return Story(key=key, lead=lead, members=members, first=first, reason=reason)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics, SourceError
-from generator.model import Article, Topic
+from generator.model import Article, Topic, in_folders
 from generator.sources.article import build_article
 from generator.sources.document import decode, parse_document, read_bytes
 from generator.sources.filedates import fallback_date
@@ -153,7 +153,6 @@ def settle_ids(articles: list[Article], diagnostics: Diagnostics, editorial: tup
     date), then the one with the earliest date, then the first path; one that is another document's
     path stays with that document. Each document that loses its claim is keyed by its own path instead
     and is still published, with a warning naming both files."""
-    editors = tuple(folder.rstrip("/") + "/" for folder in editorial)
     owners = {article.file: article for article in articles}
     claims: dict[str, list[Article]] = {}
     for article in articles:
@@ -161,7 +160,7 @@ def settle_ids(articles: list[Article], diagnostics: Diagnostics, editorial: tup
             claims.setdefault(article.key, []).append(article)
     moved: dict[int, Article] = {}
     for key, claimants in claims.items():
-        keeper = owners.get(key) or min(claimants, key=lambda a: (not a.file.startswith(editors), a.date, a.file))
+        keeper = owners.get(key) or min(claimants, key=lambda a: (not in_folders(a.file, editorial), a.date, a.file))
         why = "it is that file's path" if key in owners else "an editor's document, then earliest date, then first path"
         for article in claimants:
             if article is not keeper:
