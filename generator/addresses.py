@@ -3,7 +3,7 @@ the permanent ids of its feeds.
 
 Paths are site-relative folders ("topics/ai/"), and `urls.Urls` puts them under base_path. Whatever
 must know an address takes it from here: the index places things with these functions, the routes
-write files at them, the search indexer reads story pages by STORY_PAGES, the navigation is
+write files at them, the navigation is
 NAVIGATION, a standalone page may not take a RESERVED_PAGE_SLUGS name, and an `id:` may not take a
 feed's id. A new section is one `Section` row here; a new feed format is one row in feeds.FEED_FORMATS.
 """
@@ -30,10 +30,9 @@ TOPICS = Section("topics", "topics/", nav="Topics")
 OUTLETS = Section("outlets", "sources/", nav="Sources")  # "sources" in the address, as published since
 ARCHIVE = Section("archive", "archive/", nav="Archive")
 SEARCH = Section("search", "search/")  # the header's search form opens it
-SEARCH_INDEX = Section("search index", "pagefind/")  # written by search.py, loaded by static/search.js
 STATIC = Section("static", "static/")  # the theme's and the site's static files
 IMAGES = Section("images", "images/")  # reserved for images the site publishes itself
-SECTIONS = (HOME, EDITIONS, TOPICS, OUTLETS, ARCHIVE, SEARCH, SEARCH_INDEX, STATIC, IMAGES)
+SECTIONS = (HOME, EDITIONS, TOPICS, OUTLETS, ARCHIVE, SEARCH, STATIC, IMAGES)
 NAVIGATION = tuple(section for section in SECTIONS if section.nav)
 
 PAGE_STEP = "page/"  # the later pages of any listing: "topics/ai/page/2/"
@@ -44,6 +43,7 @@ OPML_FILE = "feeds.opml"
 NOT_FOUND_FILE = "404.html"
 SITEMAP_FILE = "sitemap.xml"
 SEARCH_WORDS_FILE = SEARCH.path + "words.json"  # every indexed word with its story count, for the search page
+SEARCH_INDEX = SEARCH.path + "index/"  # the search index's files (search.py), which static/search.js reads
 ROBOTS_FILE = "robots.txt"
 CNAME_FILE = "CNAME"
 NOJEKYLL_FILE = ".nojekyll"
@@ -68,10 +68,6 @@ def outlet_path(slug: str) -> str:
 
 def month_path(year: int, month: int) -> str:
     return f"{year:04d}/{month:02d}/"
-
-
-MONTH_GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/"  # every month_path
-STORY_PAGES = f"{MONTH_GLOB}*/{INDEX_FILE}"  # every story page: month_path + slug + "/"
 
 
 def edition_path(year: int, week: int) -> str:

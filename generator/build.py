@@ -34,7 +34,6 @@ from generator.parallel import fork_imap, fork_map
 from generator.published import RECORD_NAME, Published, dump_record, read_record, record_after, write_record
 from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
-from generator.search import BUNDLE, index_in_place, index_staged_site
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos
@@ -104,7 +103,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             else:
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"))
                 if write:
-                    _publish(site, static, outputs, len(index.entries), _same_pages(digests, keep))
+                    _publish(site, static, outputs)
         if write and not drafts:
             recorded = _record(config, published, recorded, index, diagnostics)
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
@@ -211,23 +210,12 @@ def _patchable(last: LastBuild | None, outputs: list[Output], digests: dict) -> 
 PATCH_FILES = 64  # on a small site a patch of everything takes milliseconds: patch up to this many anyway
 
 
-def _publish(site: StagedSite | PatchedSite, static: list[StaticFile], outputs: list[Output], stories: int,
-             same_pages: bool) -> None:
-    """Index the pages for search and put the new site in place. A staged site is indexed before its
-    swap; a patched one after its pages are in, since only then does one folder hold them all."""
+def _publish(site: StagedSite | PatchedSite, static: list[StaticFile], outputs: list[Output]) -> None:
+    """Put the new site in place: a staged one swapped in whole, a patched one file by file."""
     if isinstance(site, PatchedSite):
-        site.commit(static, {output.path for output in outputs}, managed_elsewhere=BUNDLE + "/")
-        index_in_place(site.target, site.staging, stories, same_pages)
+        site.commit(static, {output.path for output in outputs})
     else:
-        index_staged_site(site, stories, same_pages)
         site.commit(static)
-
-
-def _same_pages(digests: dict, keep: dict) -> bool:
-    """Every HTML page is the one the last build left in the folder, so its search index still holds."""
-    pages = {path: digest for path, digest in digests.items() if path.endswith(".html")}
-    return (bool(pages) and None not in pages.values()
-            and pages == {path: d for path, d in keep.items() if path.endswith(".html")})
 
 
 def _digest(inputs, pickler_class=None) -> bytes | None:

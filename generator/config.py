@@ -100,6 +100,12 @@ def folders_inside_site(value) -> tuple[str, ...]:
 IMAGE_MODES = ("own", "link", "none")
 
 
+def yes_or_no(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
 def image_mode(value) -> str:
     if value not in IMAGE_MODES:
         raise ValueError(f"must be one of {', '.join(IMAGE_MODES)}, got {value!r}")
@@ -155,6 +161,8 @@ class SiteConfig:
                          "`none`: no story images. See *Images*")
     image_budget: int = option(200_000_000, whole_number, "bytes of images a build may publish, newest stories "
                                "first; older stories get smaller sizes, then none. See *Images*")
+    search: bool = option(True, yes_or_no, "`false`: no search page, no index and no search box. See *Search*",
+                          shown_default="`true`")
 
     @property
     def tz(self) -> ZoneInfo:

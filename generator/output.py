@@ -182,10 +182,10 @@ class PatchedSite:
         if self.place(relative, data):
             self.written.append(relative)
 
-    def commit(self, static, made: set[str], managed_elsewhere: str) -> list[str]:
+    def commit(self, static, made: set[str]) -> list[str]:
         """Add the static files, move every staged file into the site (new ones first), then remove each
-        file the build no longer makes (`made` and the static files are what it makes; paths under
-        `managed_elsewhere`, the search index, are left to their own step). Returns the paths written."""
+        file the build no longer makes (`made` and the static files are what it makes). Returns the
+        paths written."""
         for file in static:
             self.add(file.path, file.source.read_bytes())
         staged = _relative_files(self.staging)
@@ -195,7 +195,7 @@ class PatchedSite:
             os.replace(os.path.join(self._staging, relative), destination)
         wanted = made | {file.path for file in static}
         for relative in _relative_files(self.target):
-            if relative not in wanted and not relative.startswith(managed_elsewhere):
+            if relative not in wanted:
                 path = os.path.join(self._previous, relative)
                 os.unlink(path)
                 _remove_empty_folders(os.path.dirname(path), self._previous)
@@ -301,29 +301,8 @@ def _remove_leftovers(target: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def sync_site(wanted: Mapping[str, bytes], target: Path, previous: Mapping[str, bytes]) -> list[str]:
-    """Bring a live folder (the dev server's) in step with `wanted`: write what changed, delete what is gone.
-
-    `previous` is what the last sync wrote, so unchanged pages are not even compared on disk."""
-    target.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for relative in sorted(set(previous) - set(wanted)):
-        path = contained(target, relative)
-        path.unlink(missing_ok=True)
-        _remove_empty_parents(path.parent, target)
-        changed.append(relative)
-    for relative, data in wanted.items():
-        old = previous.get(relative)
-        if old is data or old == data:
-            continue
-        path = contained(target, relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        changed.append(relative)
-    return changed
-
-
-def _remove_empty_parents(folder: Path, root: Path) -> None:
-    while folder != root and folder.is_relative_to(root) and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def changed_files(wanted: Mapping[str, bytes], previous: Mapping[str, bytes]) -> list[str]:
+    """The paths whose bytes differ between two sites held in memory (the dev server's), or that only
+    one of them has: what a reload must show."""
+    gone = sorted(set(previous) - set(wanted))
+    return gone + [path for path, data in wanted.items() if not (previous.get(path) is data or previous.get(path) == data)]

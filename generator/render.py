@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import css_inline
-from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup
@@ -20,8 +19,7 @@ from generator.images.plan import share_url, shared_image, store_path
 from generator.index import Entry, SiteIndex, path_of
 from generator.output import OutputError
 from generator.routes import Output, Writer, feed_links
-from generator.search import vocabulary
-from generator.summaries import shorten
+from generator.summaries import human_date, shorten
 from generator.urls import Urls
 
 
@@ -50,13 +48,12 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
                        shared_image=lambda image: shared_image(image, urls))
     env.filters.update(
         iso_date=lambda d: d.astimezone(config.tz).isoformat(),
-        human_date=lambda d: _human_date(d.astimezone(config.tz)),
+        human_date=lambda d: human_date(d, config.tz),
         month_label=lambda d: d.astimezone(config.tz).strftime("%B %Y"),
         rebase=urls.rebase_html,
         json_ld=_json_for_script,
         news_article=lambda entry: news_article(entry, config, urls),
         shorten=shorten,
-        search_words=lambda entries: Markup(vocabulary(entries)),
         plain=lambda text: Markup(text).unescape(),  # text an HTML macro escaped, for a plain-text file
     )
     return env
@@ -96,10 +93,6 @@ def _json_for_script(data) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _human_date(moment: datetime) -> str:
-    return f"{moment.day} {moment.strftime('%B %Y')}"
-
-
 FEED_ENTRY = 0  # a kind for Renderer._once; cards use their heading level (2, 3)
 
 
@@ -110,7 +103,8 @@ class Renderer:
         self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
         self._writers = {Writer.TEMPLATE: self._template, Writer.EMAIL: self._email, Writer.FEED: self._feed,
-                         Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored}
+                         Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored,
+                         Writer.JSON: lambda output: _json_file(output.context["json"])}
         assert set(self._writers) == set(Writer), "a kind of output that nothing writes"
 
     def use(self, index: SiteIndex) -> None:
@@ -167,6 +161,10 @@ class Renderer:
     def _feed_entry(self, entry: Entry) -> str:
         """A story's feed content: the same in the site's feed, its topics' and its outlet's, Atom and JSON."""
         return self._once(entry, FEED_ENTRY, lambda: self.env.get_template("feed_entry.html").render(entry=entry))
+
+
+def _json_file(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:

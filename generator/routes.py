@@ -17,13 +17,14 @@ from typing import Callable, Iterable
 
 from generator.addresses import (ARCHIVE, CNAME_FILE, EDITIONS, EDITIONS_FEED_ID, EMAIL_HTML_FILE, EMAIL_TEXT_FILE,
                                  INDEX_FILE, NOJEKYLL_FILE, NOT_FOUND_FILE, OPML_FILE, OUTLETS, ROBOTS_FILE, SEARCH,
-                                 SEARCH_WORDS_FILE, SITEMAP_FILE, STATIC, TOPICS, page_path)
+                                 SITEMAP_FILE, STATIC, TOPICS, page_path)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import FEED_FORMATS, FeedFormat
 from generator.images.plan import MANIFEST_PATH, published_manifest, shown_images
 from generator.index import Edition, Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
+from generator.search import index_files
 from generator.walk import walk_files
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -37,6 +38,7 @@ class Writer(Enum):
     FEED = "feed"  # context["feed"] in the output's `format`
     BYTES = "bytes"  # context["bytes"], as they are
     FILE = "file"  # context["image"], an ImageFile, copied from the image store
+    JSON = "json"  # context["json"], a JSON value, written compactly with sorted keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,7 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
         *standalone_pages(index, reuse),  # /about/, ...
         editions_overview(config, index),  # /editions/
         *edition_pages(config, index, reuse),  # /editions/YYYY-Www/
-        search_page(),  # /search/ (its index, /pagefind/, is written by search.py)
-        search_words(index),  # /search/words.json
+        *search_pages(config, index),  # /search/, its index /search/index/ and /search/words.json
         not_found(),  # /404.html
         *edition_emails(config, index),  # /editions/YYYY-Www/email.html and email.txt
         *feeds(index),  # /feed.xml and /feed.json, and each topic's and outlet's
@@ -247,16 +248,14 @@ def edition_feeds(config: SiteConfig, index: SiteIndex) -> list[Output]:
             for format in FEED_FORMATS]
 
 
-def search_page() -> Output:
-    """The same bytes whatever the site holds: the page loads the index and its filters in the browser.
-    Not in the sitemap: it has no content of its own, and what it finds is listed there already."""
-    return page(SEARCH.path, "search.html", {}, None, sitemap=False)
-
-
-def search_words(index: SiteIndex) -> Output:
-    """The indexed words with their story counts: the search page names a word no story holds, and
-    suggests the closest that some do."""
-    return Output(SEARCH_WORDS_FILE, "search_words.json", {"entries": index.entries})
+def search_pages(config: SiteConfig, index: SiteIndex) -> list[Output]:
+    """The search page, the same bytes whatever the site holds (it loads the index in the browser), and
+    the index's files (search.py), none of them in the sitemap; nothing with `search: false`."""
+    if not config.search:
+        return []
+    return [page(SEARCH.path, "search.html", {}, None, sitemap=False),
+            *(Output(file.path, "", {"json": file.data}, writer=Writer.JSON)
+              for file in index_files(index.entries, config.tz))]
 
 
 def not_found() -> Output:

@@ -1,9 +1,10 @@
 """How a summary reads wherever it appears: cut text is marked with one ellipsis, a word (or a number)
-is never left in half, and a complete sentence never gets an ellipsis."""
+is never left in half, and a complete sentence never gets an ellipsis. And how a date reads."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, tzinfo
 
 ELLIPSIS = "…"
 SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
@@ -27,3 +28,9 @@ def shorten(text: str, limit: int) -> str:
     head = text[:limit + 1]
     cut = head.rsplit(None, 1)[0] if " " in head else head[:limit]
     return cut if SENTENCE_END.search(cut) else mark_cut(cut)
+
+
+def human_date(moment: datetime, zone: tzinfo) -> str:
+    """A date as every list, page and search result shows it: "3 May 2024", in the site's time zone."""
+    moment = moment.astimezone(zone)
+    return f"{moment.day} {moment.strftime('%B %Y')}"

@@ -24,7 +24,7 @@ EXPECTED_PAGES = [
     "archive/index.html", "2020/09/index.html", "2023/11/index.html", "about/index.html",
     "2020/09/when-ai-in-healthcare-goes-wrong-who-is-responsible/index.html",
     "2023/11/ethical-considerations-in-ai-driven-healthcare/index.html", "search/index.html",
-    "pagefind/pagefind.js", "pagefind/pagefind-entry.json",
+    "search/index/site.json", "search/words.json",
 ]
 SEED_IMAGE = "https://d2jx2rerrg6sh3.cloudfront.net/images/Article_Images/ImageForArticle_23905_16992787609573557.jpg"
 DRAFT_TITLES = ["Study offers data related to physicians", "AI revolution in medicine"]

@@ -1,11 +1,9 @@
-"""Full-text search: the Pagefind index a build writes into /pagefind/, and the /search/ page that
+"""Full-text search: the index a build writes into /search/index/, and the /search/ page that
 queries it, used in Chromium as a reader would, against the site served under /digest/."""
 
-import gzip
 import json
 import re
 import shutil
-import threading
 import time
 
 import pytest
@@ -79,15 +77,21 @@ def copy_site(root):
 
 
 def bundle(out):
-    return {path: data for path, data in tree_bytes(out).items() if path.startswith("pagefind/")}
+    return {path: data for path, data in tree_bytes(out).items() if path.startswith("search/")}
 
 
 def indexed_pages(out) -> dict[str, dict]:
-    """Each indexed page's record, read from the index files as Pagefind's browser code reads them."""
+    """Each indexed story as the search page reads it: its address, headline, outlet, date, text and
+    filter values."""
+    index = out / "search" / "index"
+    site = json.loads((index / "site.json").read_text())
     pages = {}
-    for fragment in (out / "pagefind" / "fragment").iterdir():
-        record = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
-        pages[record["url"]] = record
+    for number, row in enumerate(site["docs"]):
+        chunk = json.loads((index / "d" / f"{number // site['chunk']}.json").read_text())
+        address, title, outlet, date, text = chunk[number % site["chunk"]]
+        pages["/" + address] = {"title": title, "outlet": outlet, "date": date, "content": text, "filters": {
+            "outlet": [site["outlets"][row[0]]] if row[0] >= 0 else [], "month": [site["months"][row[1]]],
+            "topic": [site["topics"][n] for n in row[2:]]}}
     return pages
 
 
@@ -134,17 +138,19 @@ def test_only_published_story_pages_are_indexed(www):
     assert not any(DRAFT_WORD in json.dumps(record) for record in pages.values())
     story = pages["/" + STORY]
     assert story["filters"] == {"topic": ["Medical Imaging"], "outlet": ["Test Gazette"], "month": ["2024-03"]}
-    assert story["meta"]["title"] == "Hospital pilots bedside monitoring" and story["meta"]["date"] == "5 March 2024"
+    assert story["title"] == "Hospital pilots bedside monitoring" and story["date"] == "5 March 2024"
     # the story's own text, not its topics, source link, related coverage or footer
     assert BODY_WORD in story["content"] and "Read the full story" not in story["content"]
     assert "Filed in" not in story["content"] and "Medical Imaging" not in story["content"]
 
 
-def test_the_index_ships_without_pagefinds_unused_interfaces(www):
-    bundle = www / "digest" / "pagefind"
-    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-worker.js").is_file()
-    assert not [p.name for p in bundle.iterdir() if p.name.endswith((".js", ".css"))
-                and p.name not in ("pagefind.js", "pagefind-worker.js")]
+def test_search_false_publishes_no_search_page_index_or_box(tmp_path):
+    site = copy_site(tmp_path)
+    (site / "site.yml").write_text((site / "site.yml").read_text() + "search: false\n")
+    build(load_config(site / "site.yml"), output=tmp_path / "out", show_progress=False)
+    home = (tmp_path / "out" / "index.html").read_text()
+    assert not (tmp_path / "out" / "search").exists() and 'type="search"' not in home
+    assert (tmp_path / "out" / STORY / "index.html").is_file()
 
 
 def test_a_drafts_build_indexes_drafts(tmp_path):
@@ -153,8 +159,7 @@ def test_a_drafts_build_indexes_drafts(tmp_path):
 
 
 def test_two_builds_give_the_same_index_bytes(tmp_path):
-    """Pagefind writes filter values in an order that changes from run to run: with forty outlets, topics
-    and months the chance that two unsorted runs agree is nil."""
+    """With forty outlets, topics and months, any order taken from a hash would differ between runs."""
     site = copy_site(tmp_path)
     for n in range(40):
         write(site / "seeds" / f"many-{n:02d}.md", f"---\ntitle: Story number {n}\npublishedDateTime: "
@@ -164,7 +169,7 @@ def test_two_builds_give_the_same_index_bytes(tmp_path):
     build(config, output=tmp_path / "a", show_progress=False, use_cache=False)
     build(config, output=tmp_path / "b", show_progress=False, use_cache=False)
     first = bundle(tmp_path / "a")
-    assert len([p for p in first if p.startswith("pagefind/filter/")]) == 3
+    assert len(indexed_pages(tmp_path / "a")) >= 40
     assert first == bundle(tmp_path / "b")
 
 
@@ -173,28 +178,31 @@ def test_a_rebuild_rewrites_only_the_index_files_an_edit_changed(tmp_path):
     config = load_config(site / "site.yml")
     out = tmp_path / "out"
     build(config, output=out, show_progress=False)
-    before = {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    index = out / "search" / "index"
+    before = {p.relative_to(out): p.stat().st_ino for p in index.rglob("*") if p.is_file()}
     story = site / "seeds" / "search-story.md"
     story.write_text(story.read_text().replace(BODY_WORD, "quillwort"))
     build(config, output=out, show_progress=False)
-    after = {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    after = {p.relative_to(out): p.stat().st_ino for p in index.rglob("*") if p.is_file()}
     rewritten = {path for path, inode in after.items() if before.get(path) != inode}
     assert any("quillwort" in r["content"] for r in indexed_pages(out).values())
-    assert 0 < len(rewritten) < len(after) / 2, sorted(map(str, rewritten))
-    assert not any(str(path).endswith(".js") for path in rewritten)
+    assert 0 < len(rewritten) <= 4, sorted(map(str, rewritten))  # the story's chunk, two word files, words.json
+    assert tree_bytes(out) == tree_bytes(build_clean(config, tmp_path / "clean")), "as a clean build makes it"
 
     (site / "themes" / "default" / "static" / "style.css").write_text("body { color: red; }\n")  # no page changes
     build(config, output=out, show_progress=False)
-    assert {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()} == after
+    assert {p.relative_to(out): p.stat().st_ino for p in index.rglob("*") if p.is_file()} == after
 
 
-def test_a_site_without_a_word_to_index_builds_without_an_index(tmp_path):
+def build_clean(config, out):
+    build(config, output=out, show_progress=False, use_cache=False)
+    return out
+
+
+def test_a_site_without_stories_builds_without_an_index(tmp_path):
     config = minimal_site(tmp_path)
     build(config, output=tmp_path / "out", show_progress=False)
-    assert (tmp_path / "out" / "search" / "index.html").is_file() and not (tmp_path / "out" / "pagefind").exists()
-    write(tmp_path / "seeds" / "colon.txt", ":")  # a story whose page holds no word at all
-    build(config, output=tmp_path / "out", show_progress=False)
-    assert list((tmp_path / "out").glob("*/*/*/index.html")) and not (tmp_path / "out" / "pagefind").exists()
+    assert (tmp_path / "out" / "search" / "index.html").is_file() and not (tmp_path / "out" / "search" / "index").exists()
 
 
 # ---- the search page in a browser ----------------------------------------------------------------
@@ -325,44 +333,6 @@ def test_a_page_named_search_cannot_take_the_search_pages_place(site, tmp_path):
     assert 'id="search-note"' in (tmp_path / "out" / "search" / "index.html").read_text()
     assert "Use fewer words." in (tmp_path / "out" / "search-2" / "index.html").read_text()
     assert any("search-2" in str(d) for d in report.diagnostics.warnings)
-
-
-def test_stopping_the_preview_mid_index_leaves_nothing_running_and_says_nothing(tmp_path):
-    from generator.search import PreviewSearch
-
-    out = tmp_path / "preview"
-    build(load_config(copy_site(tmp_path) / "site.yml"), output=out, drafts=True, show_progress=False)
-    said = []
-    search = PreviewSearch(out, report=said.append)
-    search.changed(["index.html"])  # indexing starts in the background ...
-    search.stop()  # ... and the server stops before it ends
-    shutil.rmtree(out)
-    assert search.wait(10) and said == []
-    assert not any(t.name == "search-index" and t.is_alive() for t in threading.enumerate())
-    search.changed(["index.html"])  # a stopped preview starts no more runs
-    assert search.wait(0)
-
-
-def test_a_search_in_the_preview_is_answered_while_saves_keep_coming(tmp_path):
-    from generator.search import PreviewSearch
-
-    out = tmp_path / "preview"
-    build(load_config(copy_site(tmp_path) / "site.yml"), output=out, drafts=True, show_progress=False)
-    search, saving, started = PreviewSearch(out), threading.Event(), threading.Event()
-
-    def keep_saving():
-        while not saving.wait(0.05):
-            search.changed(["index.html"])
-            started.set()
-
-    threading.Thread(target=keep_saving, daemon=True).start()
-    try:
-        started.wait(5)
-        assert search.wait(20), "the index as of the request arrives although newer saves keep coming"
-        assert (out / "pagefind" / "pagefind-entry.json").is_file()
-    finally:
-        saving.set()
-        search.stop()
 
 
 # ---- what a reader finds in the corpus -----------------------------------------------------------

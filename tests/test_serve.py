@@ -195,7 +195,7 @@ def test_incremental_output_is_identical_to_a_clean_build(site_config, hinted):
 
 def preview(site, tmp_path):
     messages = []
-    loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}, tmp_path / "preview"),
+    loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}),
                        Watcher(site, ["seeds"], []), echo=lambda m, err=False: messages.append(m))
     return loop, messages
 
@@ -207,7 +207,7 @@ def test_a_broken_document_is_left_out_and_listed_while_the_rest_builds(site, tm
     for _ in range(2):
         outcome = loop.rebuild({"seeds/bad.txt"})
     assert outcome.ok and loop.site.shown.error_page is None, "one document's error does not stop the preview"
-    assert (tmp_path / "preview" / PAGE_001).is_file()
+    assert loop.site.shown.files.read(PAGE_001)
     assert "seeds/bad.txt:3:1" in loop.site.shown.panel.decode()
     assert sum("seeds/bad.txt:3:1" in m for m in messages) == 1, "the terminal shows the error once"
     bad.unlink()
@@ -248,10 +248,10 @@ def test_fatal_errors_become_an_error_page_not_a_dead_server(site, tmp_path, pat
     assert loop.rebuild({path}).ok and loop.site.shown.error_page is None
 
 
-def test_preview_folder_is_private_and_output_is_untouched(site, tmp_path):
+def test_the_preview_leaves_the_output_folder_untouched(site, tmp_path):
     loop, _ = preview(site, tmp_path)
     loop.rebuild(set())
-    assert (tmp_path / "preview" / "index.html").is_file()
+    assert loop.site.shown.files.read("index.html")
     assert not (site / "output").exists()
 
 
@@ -310,7 +310,7 @@ def test_served_pages_live_under_the_base_path(server):
 def test_a_source_folder_added_to_site_yml_is_watched_from_the_next_rebuild(site, tmp_path):
     watcher = Watcher(site, ["site.yml", "seeds"], []).start()
     try:
-        loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}, tmp_path / "preview"), watcher,
+        loop = RebuildLoop(PreviewSite(site / "site.yml", True, {}), watcher,
                            echo=lambda m, err=False: None)
         settings = site / "site.yml"
         settings.write_text(settings.read_text().replace("  - content\n", "  - content\n  - wire\n"))
@@ -438,7 +438,7 @@ def test_pages_are_served_from_the_last_build_while_the_next_one_runs(site, tmp_
 
     from generator.serve.server import preview_app
 
-    preview = PreviewSite(site / "site.yml", True, {}, tmp_path / "preview")
+    preview = PreviewSite(site / "site.yml", True, {})
     loop = RebuildLoop(preview, Watcher(site, [], []), echo=lambda m, err=False: None)
     loop.rebuild(set())
     release, rebuild = threading.Event(), preview.session.rebuild
@@ -448,7 +448,7 @@ def test_pages_are_served_from_the_last_build_while_the_next_one_runs(site, tmp_
     port = free_port()
 
     async def visit():
-        preview_app(lambda: preview.shown, "127.0.0.1", port, tmp_path / "preview", preview.search.wait).listen(
+        preview_app(lambda: preview.shown, "127.0.0.1", port).listen(
             port, "127.0.0.1")
         page = f"http://127.0.0.1:{port}/digest/{PAGE_001}"
         loop.debouncer.add({SEED_001}, 0)

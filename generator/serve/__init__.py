@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import click
@@ -37,15 +35,10 @@ def serve_published(config: SiteConfig, folder: Path, host: str, port: int) -> N
 def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict) -> None:
     config_path = config_path.resolve()
     root = config_path.parent
-    folder = Path(tempfile.mkdtemp(prefix="digest-preview-"))
-    site = PreviewSite(config_path, drafts, overrides, folder, reload_port=port)
-    try:
-        listen(preview_app(lambda: site.shown, host, port, folder, site.search.wait), host, port)
-    except click.ClickException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    site = PreviewSite(config_path, drafts, overrides, reload_port=port)
+    listen(preview_app(lambda: site.shown, host, port), host, port)
     watcher = Watcher(root, watched_names(SiteConfig(root=root), config_path.name),
-                      ignored=[root / "output", root / ".cache", folder]).start()
+                      ignored=[root / "output", root / ".cache"]).start()
     loop = RebuildLoop(site, watcher)
     loop.rebuild(set())
     stop_on_signals()
@@ -59,6 +52,4 @@ def serve(config_path: Path, host: str, port: int, drafts: bool, overrides: dict
     finally:
         watcher.stop()
         loop.stop()
-        site.search.stop()
-        shutil.rmtree(folder, ignore_errors=True)
         click.echo("Stopped.")

@@ -1,5 +1,5 @@
-"""The preview's site: each rebuild's files kept in memory and mirrored to a private folder (which the
-search index reads), or the error that stopped the build, published as one `Shown`."""
+"""The preview's site: each rebuild's files kept in memory, or the error that stopped the build,
+published as one `Shown`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from jinja2 import TemplateError
 
 from generator.config import ConfigError, SiteConfig, load_config
 from generator.diagnostics import Diagnostic
-from generator.output import OutputError, sync_site
+from generator.output import OutputError, changed_files
 from generator.render import describe_template_error
 from generator.routes import static_files
-from generator.search import PreviewSearch
 from generator.serve.pages import preview_head, render_error_page, render_panel
 from generator.serve.server import MemoryFiles, Shown
 from generator.session import PreviewSession
@@ -33,8 +32,8 @@ class Outcome:
 class PreviewSite:
     """Rebuilt from one thread at a time; read from any through `shown`, which is replaced, never changed."""
 
-    def __init__(self, config_path: Path, drafts: bool, overrides: dict, folder: Path, reload_port: int = 0):
-        self.config_path, self.drafts, self.overrides, self.folder = config_path, drafts, overrides, folder
+    def __init__(self, config_path: Path, drafts: bool, overrides: dict, reload_port: int = 0):
+        self.config_path, self.drafts, self.overrides = config_path, drafts, overrides
         self.reload_port = reload_port
         self.config: SiteConfig | None = None
         self.session: PreviewSession | None = None
@@ -43,7 +42,6 @@ class PreviewSite:
         self._paths: dict[str, str] = {}  # article key -> page path in the last build
         self.diagnostics: tuple[Diagnostic, ...] = ()  # what the last complete build reported
         self._run, self._builds = secrets.token_hex(4), 0  # a restarted server never repeats a generation
-        self.search = PreviewSearch(folder, report=lambda message: click.echo(message, err=True))
         self.shown = Shown("/", MemoryFiles({}))
 
     @property
@@ -59,9 +57,8 @@ class PreviewSite:
             result = self.session.rebuild(self._edited_sources(changed))
             self._remember_moves(result.index)
             current = {**result.files, **{file.path: file.source.read_bytes() for file in static_files(self.config)}}
-            written = sync_site(current, self.folder, self.written)
+            written = changed_files(current, self.written)
             self.written = current
-            self.search.changed(written)  # re-indexes in the background
             # a document with errors is left out, as `digest build` leaves it out
             self._show(tuple(result.diagnostics.reported))
             return Outcome(True, written, len(result.rendered), [], self.diagnostics)

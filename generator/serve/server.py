@@ -20,7 +20,6 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
 
 from generator.output import OutputError, contained
-from generator.search import BUNDLE
 from generator.serve.pages import DEV_THEME, insert_into
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -145,24 +144,6 @@ class PageHandler(web.RequestHandler):
         self.finish(body)
 
 
-class SearchIndexHandler(PageHandler):
-    """The search index, from the folder it is written to. A request waits for the indexing due when it
-    came (not for an idle indexer, which a stream of saves never leaves), so a search made after an edit
-    finds the edit, and meanwhile the last complete index stays in place."""
-
-    def initialize(self, current: Current, host: str, folder: Path = Path(), wait=None):
-        super().initialize(current, host)
-        self.folder, self.wait = folder, wait
-
-    async def get(self, path: str):
-        if self.wait is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.wait, 30)
-        self._serve(path, self.current(), FolderFiles(self.folder))
-
-    async def head(self, path: str):
-        await self.get(path)
-
-
 class ReloadSocket(LiveReloadHandler):
     """livereload's socket, open only to pages this server served, and reloading at once a page that
     connects showing an older build than the current one: the reload sent after that build came
@@ -204,13 +185,12 @@ def quiet(handler) -> None:
     """One line per rebuild is what the writer reads, not one per request."""
 
 
-def preview_app(current: Current, host: str, port: int, search_folder: Path, search_wait) -> web.Application:
+def preview_app(current: Current, host: str, port: int) -> web.Application:
     pages = {"current": current, "host": host}
     return web.Application(
         [(r"/livereload", ReloadSocket, {"current": current, "origins": allowed_origins(host, port)}),
          (r"/livereload.js", LiveReloadJSHandler),
          (r"/__digest/(preview\.js|preview\.css)", PreviewAsset, {"path": str(DEV_THEME / "preview")}),
-         (rf"/((?:.*/)?{BUNDLE}/.*)", SearchIndexHandler, {**pages, "folder": search_folder, "wait": search_wait}),
          (r"/(.*)", PageHandler, pages)],
         log_function=quiet,
     )

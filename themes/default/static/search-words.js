@@ -1,35 +1,37 @@
-// What the search page needs besides Pagefind: which words a query holds, whether a story holds each
-// of them (the word itself, an inflection of it, or for the word being typed a longer word it starts),
-// the words that do exist closest to one that does not, and a snippet from the story's own text.
-// /search/words.json lists every indexed word with its story count (generator/search.py writes it).
+// What the search page needs to read the index generator/search.py writes: words as the build splits
+// them, the name of a word's file, a light stemmer for a word no story holds in that exact form, the
+// words closest to one no story holds (from /search/words.json), and a snippet around the words found.
 
 const WORD = /[\p{L}\p{N}]+/gu;
-// Longest first: "approvals" -> "approv", "approved" -> "approv", "approval" -> "approv".
+const KEY_LENGTH = 2;
+// Only for a word no story holds as typed: "approvals" -> "approv", the light stem of "approval" and
+// "approved", whose own stems the index gives.
 const SUFFIXES = ["ations", "ation", "ions", "ion", "ments", "ment", "ings", "ing", "ness", "als", "al", "ers", "er",
                   "ies", "ied", "ed", "es", "ly", "s", "e", "y"];
 
 export function words(text) {
-  return (text.toLocaleLowerCase().match(WORD) || []);
+  return text.toLowerCase().match(WORD) || [];
 }
 
-export function stem(word) {
+// The word file holding `word`: its first two letters, spelled in hex unless plain a-z and 0-9
+// (search.py's key_of).
+export function keyOf(word) {
+  const key = [...word].slice(0, KEY_LENGTH).join("");
+  if (/^[a-z0-9]+$/.test(key)) return key;
+  return "x" + [...new TextEncoder().encode(key)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function lightStem(word) {
   for (const suffix of SUFFIXES) {
     if (word.length - suffix.length >= 3 && word.endsWith(suffix)) return word.slice(0, -suffix.length);
   }
   return word;
 }
 
-// `typing`: the query's last word, which may be unfinished.
-export function matches(asked, word, typing) {
-  return word === asked || stem(word) === stem(asked) || (typing && word.startsWith(asked));
-}
-
 export class Vocabulary {
   constructor(counts) {
     this.counts = counts;
     this.list = Object.keys(counts).sort();
-    this.stems = new Map();
-    for (const word of this.list) this.stems.set(stem(word), (this.stems.get(stem(word)) || 0) + counts[word]);
   }
 
   static async load(url) {
@@ -41,24 +43,13 @@ export class Vocabulary {
     }
   }
 
-  has(asked, typing) {
-    if (this.counts[asked] || this.stems.has(stem(asked))) return true;
-    if (!typing) return false;
-    let low = 0, high = this.list.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.list[middle] < asked) low = middle + 1; else high = middle;
-    }
-    return low < this.list.length && this.list[low].startsWith(asked);
-  }
-
   // The words some story holds that are fewest edits away (at most 1, or 2 for longer words), most
   // common first.
   closest(asked, limit = 3) {
     const most = asked.length <= 4 ? 1 : 2;
     const found = [];
     for (const word of this.list) {
-      if (Math.abs(word.length - asked.length) > most) continue;
+      if (Math.abs(word.length - asked.length) > most || word === asked) continue;
       const distance = edits(asked, word, most);
       if (distance <= most) found.push({ word, distance, count: this.counts[word] });
     }
@@ -90,27 +81,22 @@ function edits(a, b, most) {
   return previous[b.length];
 }
 
-// Whether a text holds every asked word; the last one may be unfinished.
-export function holdsAll(text, asked) {
-  const found = new Set(words(text));
-  return asked.every((word, n) => [...found].some((w) => matches(word, w, n === asked.length - 1)));
-}
-
-// About `length` words of `text` around the first word asked, as [{text, mark}] parts, with "…" where
-// the text goes on.
-export function snippet(text, asked, length = 30) {
+// About `length` words of `text` around the first word `hit` accepts, as [{text, mark}] parts, with
+// "…" where the text goes on.
+export function snippet(text, hit, length = 30) {
   const spans = [...text.matchAll(WORD)];
-  const hit = (span) => asked.some((word, n) => matches(word, span[0].toLocaleLowerCase(), n === asked.length - 1));
-  const first = Math.max(0, spans.findIndex(hit));
+  if (!spans.length) return [];
+  const hits = spans.map((span) => hit(span[0].toLowerCase()));
+  const first = Math.max(0, hits.indexOf(true));
   const start = Math.max(0, Math.min(first - 8, spans.length - length));
   const end = Math.min(spans.length, start + length);
-  if (!spans.length) return [];
   const from = start === 0 ? 0 : spans[start].index;
   const to = end === spans.length ? text.length : spans[end - 1].index + spans[end - 1][0].length;
   const parts = start > 0 ? [{ text: "…", mark: false }] : [];
   let at = from;
-  for (const span of spans.slice(start, end)) {
-    if (!hit(span)) continue;
+  for (let n = start; n < end; n++) {
+    if (!hits[n]) continue;
+    const span = spans[n];
     if (span.index > at) parts.push({ text: text.slice(at, span.index), mark: false });
     parts.push({ text: span[0], mark: true });
     at = span.index + span[0].length;

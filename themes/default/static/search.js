@@ -1,120 +1,208 @@
-// The search page (templates/search.html). Pagefind's browser API, loaded from this site's own
-// pagefind/ folder, searches the index written at build time; nothing is fetched from anywhere else.
-// Until it has loaded (or if it cannot: no JavaScript module support, no index yet) the page shows
-// its note linking the topics and the archive instead.
-import { Vocabulary, holdsAll, snippet, words as wordsIn } from "./search-words.js";
+// The search page (templates/search.html). It reads the index the build writes under search/index/
+// (generator/search.py says what each file holds), from this site alone, and loads only the files a
+// query needs. Until the index has loaded (or if it cannot: no JavaScript module support, no index)
+// the page shows its note linking the topics and the archive instead.
+import { Vocabulary, keyOf, lightStem, snippet, words as wordsIn } from "./search-words.js";
 
 const PAGE = 20;
-const ORDERS = { newest: { date: "desc" }, oldest: { date: "asc" } };
-// Up to this many candidates are all checked, then ranked: headline matches first, newest first
-// within each. A broader query is checked page by page as it is shown, in Pagefind's own order.
-const CHECK_ALL = 300;
+const FILTERS = { outlet: 0, month: 1, topic: 2 };  // where site.json's docs rows hold each filter
 
-const form = document.getElementById("search");
-if (form) start(form);
+async function getJSON(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return response.json();
+}
+
+function numbers(gaps) {
+  let at = 0;
+  return gaps.map((gap) => (at += gap));
+}
+
+class Index {
+  constructor(base, site) {
+    this.base = base;
+    this.site = site;
+    this.keys = new Set(site.keys);
+    this.files = new Map();
+  }
+
+  static async load(base) {
+    const site = await getJSON(base + "site.json");
+    return site.version === 1 ? new Index(base, site) : null;
+  }
+
+  file(path) {
+    if (!this.files.has(path)) this.files.set(path, getJSON(this.base + path));
+    return this.files.get(path);
+  }
+
+  wordFile(word) {
+    const key = keyOf(word);
+    return this.keys.has(key) ? this.file(`w/${key}.json`) : Promise.resolve(null);
+  }
+
+  // The stories holding `asked` (the word, any word sharing its stem, and, while it is being `typing`,
+  // any word it starts), those whose headline does, and every form of it the stories hold; null if none.
+  async find(asked, typing) {
+    const file = await this.wordFile(asked);
+    if (!file) return null;
+    const all = Object.keys(file.words);
+    let forms = Object.hasOwn(file.words, asked) ? [asked] : all.filter((w) => lightStem(w) === lightStem(asked));
+    if (typing && [...asked].length >= 2) forms = forms.concat(all.filter((w) => w.startsWith(asked)));
+    if (!forms.length) return null;
+    const stems = new Set(forms.map((w) => file.words[w]));
+    const stories = new Set();
+    const titles = new Set();
+    for (const stem of stems) {
+      const holder = keyOf(stem) === keyOf(asked) ? file : await this.wordFile(stem);
+      const found = holder && holder.stems[stem];
+      if (!found) continue;
+      for (const n of numbers(found[0])) stories.add(n);
+      for (const n of numbers(found[1])) titles.add(n);
+    }
+    return { stories, titles, forms: new Set(all.filter((w) => stems.has(file.words[w]))) };
+  }
+
+  // Documents in order, each [address, headline, outlet, date, text].
+  async documents(list) {
+    const size = this.site.chunk;
+    const chunks = await Promise.all([...new Set(list.map((n) => Math.floor(n / size)))].map(
+      async (c) => [c, await this.file(`d/${c}.json`)]));
+    const byChunk = new Map(chunks);
+    return list.map((n) => byChunk.get(Math.floor(n / size))[n % size]);
+  }
+
+  // How many stories each filter value has, by filter name.
+  counts() {
+    const counts = { outlet: {}, month: {}, topic: {} };
+    const names = { outlet: this.site.outlets, month: this.site.months, topic: this.site.topics };
+    for (const row of this.site.docs) {
+      const add = (filter, n) => {
+        const value = names[filter][n];
+        if (value !== undefined) counts[filter][value] = (counts[filter][value] || 0) + 1;
+      };
+      add("outlet", row[0]);
+      add("month", row[1]);
+      for (const topic of row.slice(2)) add("topic", topic);
+    }
+    return counts;
+  }
+
+  // A test of whether a document (by number) has every chosen filter value.
+  filter(chosen) {
+    const names = { outlet: this.site.outlets, month: this.site.months, topic: this.site.topics };
+    const wanted = Object.entries(chosen).map(([filter, value]) => [filter, names[filter].indexOf(value)]);
+    return (n) => wanted.every(([filter, value]) => {
+      const row = this.site.docs[n];
+      return filter === "topic" ? row.slice(FILTERS.topic).includes(value) : row[FILTERS[filter]] === value;
+    });
+  }
+}
 
 async function start(form) {
-  let pagefind;
-  const vocabulary = Vocabulary.load(form.dataset.words);
+  let index;
   try {
-    pagefind = await import(form.dataset.bundle + "pagefind.js");
-    await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 30 });
-    await pagefind.init();
+    index = await Index.load(form.dataset.index);
   } catch {
-    return;
+    index = null;
   }
-  const known = await vocabulary;
+  if (!index) return;
   const words = form.elements.q;
   const order = form.elements.order;
   const filters = [...form.querySelectorAll("select[data-filter]")];
   const status = document.getElementById("search-status");
   const list = document.getElementById("search-results");
   const more = document.getElementById("search-more");
+  const header = document.getElementById("site-search-words");
+  let vocabulary = null;
   let results = [];
   let shown = 0;
   let generation = 0;
+  let hit = () => false;
+  let timer = 0;
 
-  fillFilters(await pagefind.filters(), filters);
+  fillFilters(index.counts(), filters);
   const given = new URLSearchParams(location.search);
   words.value = given.get("q") || "";
-  order.value = ORDERS[given.get("order")] ? given.get("order") : "";
+  if (header) header.value = words.value;  // the header's box says what this page searched for
+  order.value = ["newest", "oldest"].includes(given.get("order")) ? given.get("order") : "";
   for (const select of filters) {
     const wanted = given.get(select.name);
     if ([...select.options].some((option) => option.value === wanted)) select.value = wanted;
   }
-  document.getElementById("search-note").hidden = true;
-  form.hidden = false;
+  document.getElementById("search-note").classList.add("gone");
+  form.classList.remove("pending");
 
-  let asked = [];
-  let typing = false;
-
-  async function search(now) {
+  // `typing`: the words are being typed, so the last one may still grow.
+  async function search(typing = false) {
     const mine = ++generation;
     const query = words.value.trim();
     const chosen = Object.fromEntries(filters.filter((s) => s.value).map((s) => [s.dataset.filter, s.value]));
     remember(query, chosen);
+    const asked = wordsIn(query);
+    if (!asked.length && !Object.keys(chosen).length) return show(mine, [], "");
+    const growing = typing && !/\s$/.test(words.value);
+    const found = await Promise.all(asked.map((word, n) => index.find(word, growing && n === asked.length - 1)));
+    if (mine !== generation) return;
+    const missing = asked.filter((_, n) => !found[n]);
+    if (missing.length) return sayMissing(mine, missing, query);
+    const passes = index.filter(chosen);
+    let matches = [];
+    for (let n = 0; n < index.site.count; n++) {
+      if (found.every((f) => f.stories.has(n)) && passes(n)) matches.push(n);
+    }
+    matches.reverse();  // newest first
+    if (order.value === "oldest") matches.reverse();
+    else if (!order.value && asked.length) {  // best match: headline matches first, each part newest first
+      const inTitle = (n) => found.every((f) => f.titles.has(n));
+      matches = [...matches.filter(inTitle), ...matches.filter((n) => !inTitle(n))];
+    }
+    const forms = found.map((f) => f.forms);
+    hit = (word) => forms.some((f) => f.has(word));
+    const count = matches.length === 1 ? "1 story" : `${matches.length} stories`;
+    show(mine, matches, matches.length ? `${count} found.` : "No stories found. Try other words or fewer filters.");
+  }
+
+  async function show(mine, matches, said) {
+    results = matches;
+    shown = 0;
+    const items = await nextItems(mine);
+    if (mine !== generation) return;
+    list.replaceChildren(...items);
+    status.textContent = said;
+    more.hidden = shown >= results.length;
+  }
+
+  async function nextItems(mine) {
+    const next = results.slice(shown, shown + PAGE);
+    const docs = await index.documents(next);
+    if (mine !== generation) return [];
+    shown += next.length;
+    return docs.map((doc) => resultItem(doc, hit));
+  }
+
+  async function sayMissing(mine, missing, query) {
+    vocabulary = vocabulary || await Vocabulary.load(form.dataset.words);
+    if (mine !== generation) return;
+    results = [];
     list.replaceChildren();
     more.hidden = true;
-    results = [];
-    shown = 0;
-    if (!query && !Object.keys(chosen).length) {
-      status.textContent = "";
-      return;
-    }
-    asked = wordsIn(query);
-    typing = !now && !/\s$/.test(words.value);  // the last word may still be growing
-    const missing = known ? asked.filter((word, n) => !known.has(word, typing && n === asked.length - 1)) : [];
-    if (missing.length) return sayMissing(missing, query);
-    const options = { filters: chosen, sort: ORDERS[order.value] || (asked.length ? { date: "desc" } : undefined) };
-    const found = now ? await pagefind.search(query || null, options)
-                      : await pagefind.debouncedSearch(query || null, options, 250);
-    if (found === null || mine !== generation) return;  // a newer search replaced this one
-    results = found.results.map((result) => ({ result, data: null }));
-    let exact = !asked.length;
-    if (asked.length && results.length <= CHECK_ALL) {
-      await check(results, mine);
-      if (mine !== generation) return;
-      results = results.filter((r) => r.holds);
-      if (!ORDERS[order.value]) {  // best match: headline matches first; each part stays newest first
-        results = [...results.filter((r) => r.inTitle), ...results.filter((r) => !r.inTitle)];
-      }
-      exact = true;
-    }
-    await showMore(mine, false);
-    if (mine !== generation) return;
-    const count = results.length === 1 ? "1 story" : `${results.length} stories`;
-    status.textContent = results.length ? `${exact ? "" : "About "}${count} found.`
-                                        : "No stories found. Try other words or fewer filters.";
-  }
-
-  async function check(candidates, mine) {
-    const data = await Promise.all(candidates.map((c) => c.data || c.result.data()));
-    if (mine !== generation) return;
-    candidates.forEach((candidate, n) => {
-      const title = data[n].meta.title || "";
-      candidate.data = data[n];
-      candidate.holds = holdsAll(`${title} ${data[n].content}`, asked, typing);
-      candidate.inTitle = holdsAll(title, asked, typing);
-    });
-  }
-
-  function sayMissing(missing, query) {
     const quoted = missing.map((word) => `“${word}”`).join(" or ");
     status.replaceChildren(`No story mentions ${quoted}.`);
-    const offers = missing.map((word) => [word, known.closest(word).filter((w) => w !== word)])
+    const offers = missing.map((word) => [word, vocabulary ? vocabulary.closest(word) : []])
                           .filter(([, closest]) => closest.length);
     for (const [word, closest] of offers) {
       status.append(" Did you mean ");
       closest.forEach((better, n) => {
         const link = document.createElement("a");
         const params = new URLSearchParams(location.search);
-        params.set("q", query.toLocaleLowerCase().split(word).join(better));
+        params.set("q", query.toLowerCase().split(word).join(better));
         link.href = `?${params}`;
         link.textContent = better;
         link.addEventListener("click", (event) => {
           event.preventDefault();
           words.value = params.get("q");
-          search(true);
+          search();
         });
         status.append(...(n ? [n === closest.length - 1 ? " or " : ", "] : []), link);
       });
@@ -122,38 +210,37 @@ async function start(form) {
     }
   }
 
-  async function showMore(mine, focus) {
-    const items = [];
-    while (items.length < PAGE && shown < results.length) {
-      const next = results.slice(shown, shown + PAGE - items.length);
-      if (next.some((r) => r.holds === undefined) && asked.length) await check(next.filter((r) => r.holds === undefined), mine);
-      else await Promise.all(next.filter((r) => !r.data).map(async (r) => { r.data = await r.result.data(); }));
-      if (mine !== generation) return;
-      shown += next.length;
-      items.push(...next.filter((r) => !asked.length || r.holds).map((r) => resultItem(r.data, asked)));
-    }
-    list.append(...items);
-    more.hidden = shown >= results.length;
-    if (focus && items.length) items[0].querySelector("a").focus();
-  }
-
   function remember(query, chosen) {
     const params = new URLSearchParams();
     if (query) params.set("q", query);
     for (const select of filters) if (chosen[select.dataset.filter]) params.set(select.name, select.value);
     if (order.value) params.set("order", order.value);
-    const address = params.toString() ? `?${params}` : location.pathname;
-    history.replaceState(null, "", address);
+    history.replaceState(null, "", params.toString() ? `?${params}` : location.pathname);
+    if (header) header.value = query;
   }
 
-  words.addEventListener("input", () => search(false));
-  for (const select of [...filters, order]) select.addEventListener("change", () => search(true));
+  words.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => search(true), 150);
+  });
+  for (const select of [...filters, order]) select.addEventListener("change", () => search());
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    search(true);
+    clearTimeout(timer);
+    search();
   });
-  more.addEventListener("click", () => showMore(generation, true));
-  if (words.value || filters.some((s) => s.value)) search(true);
+  more.addEventListener("click", async () => {
+    const mine = generation;
+    const items = await nextItems(mine);
+    if (mine !== generation) return;
+    list.append(...items);
+    more.hidden = shown >= results.length;
+    if (items.length) items[0].querySelector("a").focus();
+  });
+  if (words.value || filters.some((s) => s.value)) {
+    await search();
+    words.focus();  // a search sent from another page's header leaves the reader here, not on <body>
+  }
 }
 
 function fillFilters(available, selects) {
@@ -174,25 +261,25 @@ function fillFilters(available, selects) {
   }
 }
 
-function resultItem(data, asked) {
+function resultItem([address, title, outlet, date, text], hit) {
   const item = document.createElement("li");
   item.className = "search-result";
   const heading = document.createElement("h2");
   const link = document.createElement("a");
-  link.href = data.url;
-  link.textContent = data.meta.title || data.url;
+  link.href = document.getElementById("search").dataset.base + address;
+  link.textContent = title || address;
   heading.append(link);
   const meta = document.createElement("p");
   meta.className = "meta";
-  meta.textContent = [data.meta.outlet, data.meta.date].filter(Boolean).join(" · ");  // as every list says it
+  meta.textContent = [outlet, date].filter(Boolean).join(" · ");  // as every list says it
   const excerpt = document.createElement("p");
-  const title = data.meta.title || "";
-  const body = (data.content.startsWith(title) ? data.content.slice(title.length) : data.content)
-    .replace(/^[\s.,:;·–—-]+/u, "");  // Pagefind ends the headline with a full stop
-  for (const part of snippet(body, asked)) {
+  for (const part of snippet(text, hit)) {
     if (!part.mark) excerpt.append(part.text);
     else excerpt.append(Object.assign(document.createElement("mark"), { textContent: part.text }));
   }
   item.append(heading, meta, excerpt);
   return item;
 }
+
+const form = document.getElementById("search");
+if (form) start(form);
