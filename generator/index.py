@@ -184,6 +184,7 @@ class EditionCount:
     year: int  # ISO year and week, in the site's time zone
     week: int
     count: int
+    lead: str = ""  # the headline of its top story, so a reader can tell the weeks apart
 
     @property
     def path(self) -> str:
@@ -225,7 +226,8 @@ class Edition:
 
     @property
     def overview(self) -> EditionCount:
-        return EditionCount(self.year, self.week, len(self.entries))
+        leading = self.top or self.entries
+        return EditionCount(self.year, self.week, len(self.entries), leading[0].article.title if leading else "")
 
     @property
     def path(self) -> str:

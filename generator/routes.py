@@ -218,15 +218,21 @@ def editions_overview(config: SiteConfig, index: SiteIndex) -> Output:
 
 
 def edition_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:
+    """Each week links the weeks before and after it; the newest says it is still running."""
     links = feed_links(editions_feed(config))
+    weeks = index.editions
 
-    def edition_page(edition: Edition, email: bool) -> Output:
-        return page(edition.path, "edition.html", {"edition": edition, "email": email, "feeds": links},
-                    newest_update(edition.entries))
+    def edition_page(n: int, email: bool) -> Output:
+        newer = weeks[n - 1].overview if n > 0 else None
+        older = weeks[n + 1].overview if n + 1 < len(weeks) else None
+        return page(weeks[n].path, "edition.html", {"edition": weeks[n], "email": email, "feeds": links,
+                                                    "newer": newer, "older": older, "running": n == 0},
+                    newest_update(weeks[n].entries))
 
     # Only older weeks are reused as they are: whether a week links an email copy changes as weeks pass.
-    return [edition_page(e, True) if n < EMAILED_EDITIONS else reuse(e, lambda e=e: edition_page(e, False))
-            for n, e in enumerate(index.editions)]
+    # (Their neighbours stay as they were: an edit that adds or moves a week re-indexes, making new editions.)
+    return [edition_page(n, True) if n < EMAILED_EDITIONS else reuse(e, lambda n=n: edition_page(n, False))
+            for n, e in enumerate(weeks)]
 
 
 EMAILED_EDITIONS = 2  # the week running and the last complete one: the weeks a newsletter goes out for

@@ -112,6 +112,34 @@ def test_an_edition_ranks_its_stories_and_lists_the_rest_by_topic(weekly, tmp_pa
         "early in a week (one story so far) the home page leads with the last complete week"
 
 
+def test_editions_can_be_browsed_by_lead_headline_and_from_week_to_week(weekly, tmp_path):
+    build(weekly, output=tmp_path / "out", show_progress=False)
+    overview = html5lib.parse((tmp_path / "out" / "editions" / "index.html").read_bytes(), namespaceHTMLElements=False)
+    weeks = {li.find("a").text: li.find(".//span[@class='edition-lead']").text
+             for li in overview.iter("li") if li.find(".//span[@class='edition-lead']") is not None}
+    assert weeks == {"Week 47, 2026": "Week three opens", "Week 46, 2026": "Sepsis alert trial reports",
+                     "Week 45, 2026": "Regulator opens consultation"}, "each week says what led it"
+
+    def links(week):
+        page = html5lib.parse((tmp_path / "out" / "editions" / week / "index.html").read_bytes(),
+                              namespaceHTMLElements=False)
+        head = {link.get("rel"): link.get("href") for link in page.iter("link") if link.get("rel") in ("prev", "next")}
+        body = {a.get("rel"): a.get("href") for a in page.iter("a") if a.get("rel") in ("prev", "next")}
+        assert head == body
+        return body, "still running" in "".join(page.find(".//main").itertext())
+
+    assert links("2026-W47") == ({"next": "/digest/editions/2026-W46/"}, True), "the newest week says it is running"
+    assert links("2026-W46") == ({"prev": "/digest/editions/2026-W47/", "next": "/digest/editions/2026-W45/"}, False)
+    assert links("2026-W45") == ({"prev": "/digest/editions/2026-W46/"}, False)
+
+
+def test_an_editions_headings_never_skip_a_level(weekly, tmp_path):
+    build(weekly, output=tmp_path / "out", show_progress=False)
+    for page in (tmp_path / "out" / "editions").glob("*/index.html"):
+        levels = [int(tag[1]) for tag in re.findall(r"<(h[1-6])\b", page.read_text())]
+        assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), (page, levels)
+
+
 def test_the_email_copy_is_self_contained_with_absolute_links(weekly, tmp_path):
     build(weekly, output=tmp_path / "out", show_progress=False)
     editions = tmp_path / "out" / "editions"
