@@ -279,10 +279,33 @@ def test_keyboard_alone_reaches_the_box_and_opens_a_result(page, served):
     page.keyboard.press("Enter")
     page.wait_for_selector(".search-result")
     assert page.url.startswith(served + "search/?q=")
+    assert page.evaluate("() => document.activeElement.id") == "search-words", "focus is not left on <body>"
+    assert page.input_value("header input[type=search]") == BODY_WORD, "the header's box says what was searched"
     tab_to(page, ".search-result a")
     page.keyboard.press("Enter")
     page.wait_for_url(served + STORY)
     assert page.inner_text("h1").startswith("Hospital pilots bedside monitoring")
+
+
+LAYOUT_SHIFT = """() => new Promise(done => {
+    let total = 0;
+    new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value; })
+        .observe({type: "layout-shift", buffered: true});
+    setTimeout(() => done(total), 500);
+})"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_search_page_does_not_shift_as_the_form_replaces_its_note(browser, served, width):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(served + f"search/?q={SHARED_WORD}")
+        page.wait_for_selector(".search-result")
+        assert page.evaluate(LAYOUT_SHIFT) <= 0.1
+        assert page.locator("#search").is_visible() and not page.locator("#search-note").is_visible()
+    finally:
+        context.close()
 
 
 def test_without_javascript_the_box_leads_to_links_to_topics_and_the_archive(browser, served):  # noqa: F811
