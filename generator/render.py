@@ -103,8 +103,7 @@ class Renderer:
         self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
         self._writers = {Writer.TEMPLATE: self._template, Writer.EMAIL: self._email, Writer.FEED: self._feed,
-                         Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored,
-                         Writer.JSON: lambda output: _json_file(output.context["json"])}
+                         Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored}
         assert set(self._writers) == set(Writer), "a kind of output that nothing writes"
 
     def use(self, index: SiteIndex) -> None:
@@ -161,10 +160,6 @@ class Renderer:
     def _feed_entry(self, entry: Entry) -> str:
         """A story's feed content: the same in the site's feed, its topics' and its outlet's, Atom and JSON."""
         return self._once(entry, FEED_ENTRY, lambda: self.env.get_template("feed_entry.html").render(entry=entry))
-
-
-def _json_file(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:

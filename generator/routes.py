@@ -38,7 +38,6 @@ class Writer(Enum):
     FEED = "feed"  # context["feed"] in the output's `format`
     BYTES = "bytes"  # context["bytes"], as they are
     FILE = "file"  # context["image"], an ImageFile, copied from the image store
-    JSON = "json"  # context["json"], a JSON value, written compactly with sorted keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +259,7 @@ def search_pages(config: SiteConfig, index: SiteIndex) -> list[Output]:
     if not config.search:
         return []
     return [page(SEARCH.path, "search.html", {}, None, sitemap=False),
-            *(Output(file.path, "", {"json": file.data}, writer=Writer.JSON)
+            *(Output(file.path, "", {"bytes": file.data}, writer=Writer.BYTES)
               for file in index_files(index.entries, config.tz))]
 
 

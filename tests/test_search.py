@@ -44,7 +44,7 @@ provider:
 topics:
   - Diagnostics
 ---
-The {SHARED_WORD} reached the clinic every hour.
+The {SHARED_WORD} reached the clinic every hour, as the Ärztekammer in 東京 asked.
 """,
     "seeds/search-draft.md": f"""---
 title: "Unpublished {DRAFT_WORD} story"
@@ -215,6 +215,19 @@ def test_a_word_only_in_a_story_body_finds_that_story(page, served):
     assert "Hospital pilots bedside monitoring" in result and "Test Gazette" in result and "5 March 2024" in result
     assert page.inner_text(".search-result mark").lower() == BODY_WORD
     assert [url for url in page.requested if not url.startswith(served)] == []
+
+
+@pytest.mark.parametrize("query", ["Ärztekammer", "ärztekammer", "東京", "reaching"])
+def test_words_in_any_script_and_forms_no_story_holds_find_their_stories(page, served, query):
+    assert search(page, served, query) == ["/digest/" + OTHER], "'reaching': no story says it, one says 'reached'"
+
+
+def test_a_word_still_being_typed_finds_the_words_it_starts(page, served):
+    page.goto(served + "search/")
+    page.wait_for_selector("#search:not(.pending)")
+    page.fill("#search-words", BODY_WORD[:5])
+    page.wait_for_selector(".search-result")
+    assert page.eval_on_selector_all(".search-result h2 a", "as => as.map(a => a.getAttribute('href'))") == ["/digest/" + STORY]
 
 
 def test_a_word_from_a_draft_finds_nothing(page, served):
