@@ -32,7 +32,6 @@ from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
 from generator.published import RECORD_NAME, Published, dump_record, read_record, record_after, write_record
-from generator import search
 from generator.render import Renderer, template_stamps
 from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
 from generator.sources import read_sources, read_taxonomy
@@ -92,7 +91,6 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
                             published)
         outputs = site_outputs(config, index)
         refuse_clashes(outputs)
-        search.forget()  # this process builds once
 
         renderer = Renderer(config, Urls(config.url, config.base_path), drafts)
         renderer.use(index)

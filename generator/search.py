@@ -56,7 +56,8 @@ class Document:
     topics: tuple[str, ...]
     text: str  # the story's text as its page shows it, for snippets
     words: tuple[str, ...]  # every word of the headline and text, once each, sorted
-    title_words: tuple[str, ...]
+    stems: tuple[str, ...]  # their stems, once each, sorted
+    title_stems: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,18 @@ class SearchFile:
 
 
 def _file(path: str, value) -> SearchFile:
-    return SearchFile(path, json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
+    """The file at `path` holding `value`; in the preview, the very same one as last build's when the
+    value is equal (a save changes a few of 850 files at 10,000 stories)."""
+    last = _files.get(path)
+    if last is None or last[0] != value:
+        last = (value, SearchFile(path, json.dumps(value, ensure_ascii=False, sort_keys=True,
+                                                   separators=(",", ":")).encode()))
+        if _remember:
+            _files[path] = last
+    return last[1]
+
+
+_files: dict[str, tuple[object, SearchFile]] = {}  # path -> (value, its file), from the last build
 
 
 def words(text: str) -> set[str]:
@@ -110,23 +122,32 @@ def document(entry, zone) -> Document:
         text = article.summary
     text = " ".join(text.split())
     title_words = words(article.title)
+    every = title_words | words(text)
     return Document(entry.path, article.title, article.outlet, human_date(article.date, zone),
                     entry.month_path[:7].replace("/", "-"), tuple(topic.name for topic in entry.topics), text,
-                    tuple(sorted(title_words | words(text))), tuple(sorted(title_words)))
+                    tuple(sorted(every)), tuple(sorted({stem(w) for w in every})),
+                    tuple(sorted({stem(w) for w in title_words})))
 
 
-def forget() -> None:
-    """Drop the documents kept for the next build: a one-off build (`digest build`) needs none, and at
-    100,000 stories they are about 100 MB that every forked worker would carry."""
-    _documents.done()
-    _documents.done()
+def remember_between_builds() -> None:
+    """Keep each story's document and each file for the next build: the preview's, which rebuilds on every
+    save. A one-off build keeps nothing (at 100,000 stories the documents alone are about 100 MB, which
+    every forked rendering worker would carry)."""
+    global _remember
+    _remember = True
+
+
+_remember = False
 
 
 def documents(entries, zone) -> list[Document]:
     """The stories' documents, numbered by their place in this list: oldest first."""
-    made = [_documents.get(entry.article, (entry.path, entry.topics, zone), lambda entry=entry: document(entry, zone))
-            for entry in entries]
-    _documents.done()
+    if _remember:
+        made = [_documents.get(entry.article, (entry.path, entry.topics, zone),
+                               lambda entry=entry: document(entry, zone)) for entry in entries]
+        _documents.done()
+    else:
+        made = [document(entry, zone) for entry in entries]
     dates = {entry.path: entry.article.date for entry in entries}
     return sorted(made, key=lambda doc: (dates[doc.path], doc.path))
 
@@ -140,9 +161,9 @@ def index_files(entries, zone) -> list[SearchFile]:
     titled: dict[str, array] = defaultdict(lambda: array("I"))
     surfaces: dict[str, dict[str, str]] = defaultdict(dict)
     for number, doc in enumerate(docs):
-        for stemmed in {stem(word) for word in doc.words}:
+        for stemmed in doc.stems:
             postings[stemmed].append(number)
-        for stemmed in {stem(word) for word in doc.title_words}:
+        for stemmed in doc.title_stems:
             titled[stemmed].append(number)
     for word in set().union(*(doc.words for doc in docs)):
         surfaces[key_of(word)][word] = stem(word)

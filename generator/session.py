@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import search
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.images.plan import ImagePlanner
@@ -62,6 +63,7 @@ class PreviewSession:
         self._reuse = Reuse()  # index part -> the outputs derived from it
         self._images = ImagePlanner(config, drafts)  # the image store, and which images each article shows
         self._overlay = Overlay()  # content/editorial.yml applied, the same objects while it is unchanged
+        search.remember_between_builds()  # each story's search document, made again only when it changes
 
     def rebuild(self, edited: set[Path] | None = None) -> Rebuilt:
         """Build again; `edited` (files known to be the only change, from a watcher) spares listing the sources."""
