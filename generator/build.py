@@ -22,8 +22,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from generator.cache import (BuildRecord, fingerprint, inputs_digest, load_build_record, load_reads,
-                             save_build_record, save_reads, with_record)
+from generator.cache import (BuildRecord, PageStore, fingerprint, inputs_digest, keep_pages, load_build_record,
+                             load_page_store, load_reads, save_build_record, save_reads, with_record)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.plan import plan_images
@@ -32,7 +32,7 @@ from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
 from generator.published import RECORD_NAME, Published, dump_record, read_record, record_after, write_record
-from generator.render import Renderer, template_stamps
+from generator.render import Renderer, template_digests
 from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.editorial import Overlay, read_editorial
@@ -97,17 +97,20 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         digests = _digests(config, taxonomy, drafts, index, outputs, workers) if use_cache else {}
         keep = last.reusable_outputs if last is not None else {}
         write = not (strict and diagnostics.items)
+        pages = load_page_store(config) if use_cache else None  # files made before, by their inputs
         with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[Output] = []  # every file in the folder is already what this build makes
             else:
-                rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"))
+                rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"),
+                                          pages)
                 if write:
                     _publish(site, static, outputs)
         if write and not drafts:
             recorded = _record(config, published, recorded, index, diagnostics)
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
         if use_cache and write:
+            keep_pages(config, pages, target, digests)
             save_build_record(config, target, BuildRecord(with_record(last.inputs, recorded), folder_digest(target),
                                                           report, digests, last.static_digest))
     return replace(report, seconds=time.perf_counter() - started)
@@ -168,7 +171,7 @@ def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outpu
              workers: int) -> dict[str, bytes | None]:
     """For each output, a digest of everything its bytes depend on: its own inputs, plus what every
     page shows (settings, code, templates, navigation)."""
-    shared = _digest((fingerprint(config, taxonomy), str(config.root), drafts, sorted(template_stamps(config).items()),
+    shared = _digest((fingerprint(config, taxonomy), str(config.root), drafts, sorted(template_digests(config).items()),
                       index.standalone))
     _entry_digests.clear()
     try:
@@ -179,15 +182,20 @@ def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outpu
 
 
 def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: Renderer, site: StagedSite,
-                   workers: int, progress) -> list[Output]:
-    """Render and stage each output in the worker that rendered it (no page's bytes cross a pipe),
-    or link last build's file when its digest is unchanged. Returns the outputs rendered."""
+                   workers: int, progress, pages: PageStore | None) -> list[Output]:
+    """Render and stage each output in the worker that rendered it (no page's bytes cross a pipe), or
+    link last build's file when its digest is unchanged, or the page store's (`pages`) copy of it.
+    Returns the outputs rendered."""
 
     def write_one(n: int) -> bool:
         output = outputs[n]
         digest = digests.get(output.path)
-        if digest is not None and digest == keep.get(output.path) and site.keep(output.path):
-            return False
+        if digest is not None:
+            if digest == keep.get(output.path) and site.keep(output.path):
+                return False
+            stored = pages.copy_of(output.path, digest) if pages is not None else None
+            if stored is not None and site.adopt(stored, output.path):
+                return False
         site.place(output.path, renderer.render(output))
         return True
 

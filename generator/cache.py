@@ -5,6 +5,9 @@
 - Build records: for each output folder, a digest of every input of the last complete build (the
   site's record of what it published, published.json, included) and a digest of the folder it left,
   so a build with nothing changed can stop before reading anything.
+- The page store (`pages/`): every file the last build made, under its digest (hard links to the
+  output's files, so no byte is stored twice), so a build into an empty folder, such as a daily
+  deploy from a fresh checkout, links what it would render the same instead of rendering it again.
 
 Both are used only when the configuration, the taxonomy, the generator's own code (by content) and
 its libraries are exactly those that wrote them; anything else, or an unreadable file, means
@@ -40,8 +43,69 @@ PACKAGE = "digest"  # whose declared dependencies, and theirs, decide what a cac
 REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
+PAGES_NAME = "pages"
+
+
 def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:
     return config.root / ".cache" / name
+
+
+@dataclass(frozen=True)
+class PageStore:
+    """The page store as the last build left it: each file it holds by name, with the size and mtime it
+    had then. A file changed since (an output file edited in place changes its linked copy too) is never
+    handed back."""
+
+    folder: str
+    stamps: dict[str, tuple[int, int]]
+
+    def copy_of(self, path: str, digest: bytes) -> str | None:
+        """The stored file an output at `path` with this input digest makes, if the store holds it intact."""
+        name = _page_name(path, digest)
+        stored = os.path.join(self.folder, name[:2], name)
+        try:
+            status = os.stat(stored)
+        except OSError:
+            return None
+        return stored if self.stamps.get(name) == (status.st_size, status.st_mtime_ns) else None
+
+
+def _page_name(path: str, digest: bytes) -> str:
+    """By both: two outputs given equal inputs still differ by their own address."""
+    return hashlib.sha256(path.encode() + b"\0" + digest).hexdigest()
+
+
+def load_page_store(config: SiteConfig) -> PageStore:
+    stamps = _load(cache_path(config, PAGES_NAME + ".pickle"))
+    return PageStore(str(cache_path(config, PAGES_NAME)), stamps if isinstance(stamps, dict) else {})
+
+
+def keep_pages(config: SiteConfig, store: PageStore, target: Path, digests: dict[str, bytes | None]) -> None:
+    """Make the page store hold exactly the files of the build just written into `target`: each one
+    linked from the output (no byte stored twice), each no longer made removed."""
+    wanted = {_page_name(path, digest): path for path, digest in digests.items() if digest is not None}
+    stamps = {}
+    try:
+        for folder in (os.scandir(store.folder) if os.path.isdir(store.folder) else ()):
+            for entry in os.scandir(folder.path) if folder.is_dir() else ():
+                status = entry.stat()
+                if entry.name in wanted and store.stamps.get(entry.name) == (status.st_size, status.st_mtime_ns):
+                    stamps[entry.name] = store.stamps[entry.name]
+                else:
+                    os.unlink(entry.path)
+        for name, path in wanted.items():
+            if name not in stamps:
+                stored = os.path.join(store.folder, name[:2], name)
+                os.makedirs(os.path.dirname(stored), exist_ok=True)
+                try:
+                    os.link(os.path.join(target, path), stored)
+                except OSError:
+                    continue  # a file system without links: rendered again next time
+                status = os.stat(stored)
+                stamps[name] = (status.st_size, status.st_mtime_ns)
+    except OSError:
+        return  # a read-only checkout builds fine, without a page store
+    _store(cache_path(config, PAGES_NAME + ".pickle"), stamps)
 
 
 def fingerprint(config: SiteConfig, taxonomy) -> str:

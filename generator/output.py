@@ -98,8 +98,13 @@ class StagedSite:
     def keep(self, relative: str) -> bool:
         """Link the previous site's file into the new one unchanged; False if it cannot be (write it then).
         Only for files known to be exactly as the last build wrote them. Safe from forked workers."""
+        return self.adopt(os.path.join(self._previous, relative), relative)
+
+    def adopt(self, source: str, relative: str) -> bool:
+        """Link `source`, a file known to hold exactly what `relative` would, into the new site; False if
+        it cannot be. Safe from forked workers."""
         try:
-            os.link(os.path.join(self._previous, relative), self._staged_path(relative))
+            os.link(source, self._staged_path(relative))
         except OSError:
             return False
         return True
@@ -159,6 +164,10 @@ class PatchedSite:
     def keep(self, relative: str) -> bool:
         """The file the last build left stays as it is."""
         return True
+
+    def adopt(self, source: str, relative: str) -> bool:
+        """A patch renders what changed: it never has a stored copy to take."""
+        return False
 
     def place(self, relative: str, data: bytes) -> bool:
         """Stage `data` for `relative` unless the site already holds those bytes; True if staged.

@@ -3,6 +3,7 @@ theme, and a site may override any one of them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import css_inline
@@ -164,14 +165,23 @@ class Renderer:
 
 def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:
     """(mtime_ns, size) of every template file by name; the site's override shadows the theme's."""
-    stamps: dict[str, tuple[int, int]] = {}
+    return {name: (status.st_mtime_ns, status.st_size) for name, (path, status) in _templates(config).items()}
+
+
+def template_digests(config: SiteConfig) -> dict[str, str]:
+    """Every template's bytes by name, as a digest: what the pages depend on, which a fresh checkout
+    (every mtime new) leaves as it was."""
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, (path, _) in _templates(config).items()}
+
+
+def _templates(config: SiteConfig) -> dict:
+    """Each template file by name, with its stat; the site's override shadows the theme's."""
+    found = {}
     for folder in reversed(template_dirs(config)):
         for path in folder.rglob("*") if folder.is_dir() else []:
-            if not path.is_file():
-                continue
-            status = path.stat()
-            stamps[path.relative_to(folder).as_posix()] = (status.st_mtime_ns, status.st_size)
-    return stamps
+            if path.is_file():
+                found[path.relative_to(folder).as_posix()] = (path, path.stat())
+    return found
 
 
 def template_dependencies(env: Environment) -> dict[str, set[str]]:

@@ -266,7 +266,8 @@ def test_pages_are_rendered_again_when_the_output_was_touched(site, tmp_path):
     _edit_seed(site, tmp_path / "out")
     (tmp_path / "out" / "404.html").write_text("defaced")
     report = build(config, output=tmp_path / "out", show_progress=False)
-    assert report.pages == first.pages, "nothing is linked from a folder changed since"
+    assert 0 < report.pages < first.pages, "only the page store's intact copies are taken, never the defaced page"
+    assert (tmp_path / "out" / "404.html").read_text() != "defaced"
     build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
     assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "clean")
 
@@ -386,3 +387,46 @@ def test_the_cache_is_keyed_on_every_declared_runtime_dependency():
         name = re.match(r"[A-Za-z0-9._-]+", requirement).group().lower()
         assert f"{name}=={metadata.version(name)}" in keyed, name
     assert any(entry.startswith("markupsafe==") for entry in keyed), "and theirs: Jinja's escaping"
+
+
+def commit_all(site: Path) -> None:
+    """The site as a repository: an undated document then takes its first commit's date, not its mtime."""
+    git = ["git", "-C", str(site), "-c", "user.name=Editor", "-c", "user.email=editor@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "content", "--date", "2026-01-05T10:00:00Z"], check=True,
+                   env={**os.environ, "GIT_COMMITTER_DATE": "2026-01-05T10:00:00Z"})
+
+
+def fresh_checkout(site: Path) -> None:
+    """Every file of the site with a new mtime and the same bytes, as a CI checkout has them."""
+    later = os.stat(site / "site.yml").st_mtime_ns + 10**9
+    for path in site.rglob("*"):
+        if path.is_file() and ".cache" not in path.parts and ".git" not in path.parts:
+            os.utime(path, ns=(later, later))
+
+
+def test_a_fresh_checkout_building_into_an_empty_folder_renders_only_what_changed(site, tmp_path):
+    """A daily deploy: a new checkout, the .cache restored, an empty output folder. The page store
+    hands back every file the last build made from the same inputs; the site is as a clean build's."""
+    commit_all(site)
+    config = load_config(site / "site.yml")
+    build(config, output=tmp_path / "yesterday", show_progress=False)
+    (tmp_path / "yesterday" / "404.html").write_text("defaced")  # in place: the store's linked copy too
+    fresh_checkout(site)
+    today = build(config, output=tmp_path / "today", show_progress=False)
+    assert today.pages == 1 and today.feeds == 0, "nothing rendered again but the page defaced since"
+    clean = tree_bytes(build(config, output=tmp_path / "clean", show_progress=False, use_cache=False).output)
+    assert tree_bytes(tmp_path / "today") == clean
+
+    story = site / "seeds" / "001_66d0eec8100579d4.txt"  # published, with front matter
+    story.write_text(story.read_text(encoding="utf-8") + "\nA new last line.\n", encoding="utf-8")
+    fresh_checkout(site)
+    edited = build(config, output=tmp_path / "edited", show_progress=False)
+    assert 0 < edited.pages < 10, "the story's page and the listings showing it"
+    shutil.rmtree(tmp_path / "clean")
+    assert tree_bytes(tmp_path / "edited") == tree_bytes(
+        build(config, output=tmp_path / "clean", show_progress=False, use_cache=False).output)
+    stored = sum(len(files) for _, _, files in os.walk(cache_path(config, cache.PAGES_NAME)))
+    assert stored == len(tree_bytes(tmp_path / "edited")) - len(list((site / "themes" / "default" / "static").rglob("*.*"))), \
+        "the store holds this build's files and no older ones"
