@@ -382,3 +382,21 @@ def test_the_preview_shows_a_picture_once_the_store_has_it(tmp_path):
     assert b'<figure class="hero">' in shown.files[path]
     [image] = re.findall(rb'src="/digest/(images/[^"]+)"', shown.files[path])
     assert image.decode() in shown.files, "the preview serves the stored file"
+
+
+def test_on_a_phone_an_editions_thumbnail_never_narrows_its_headline(corpus_served, browser):
+    out, origin = corpus_served
+    edition = sorted(out.glob("editions/20*/index.html"))[-1].relative_to(out).parent.as_posix()
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/digest/{edition}/", wait_until="networkidle")
+        # A picture floated beside a headline shortens its lines without narrowing its box: what
+        # shows it is the picture starting above the headline's last line.
+        gaps = page.eval_on_selector_all(".edition-story", """items => items
+            .filter(item => item.querySelector("img"))
+            .map(item => item.querySelector("img").getBoundingClientRect().top
+                         - item.querySelector("h2").getBoundingClientRect().bottom)""")
+    finally:
+        context.close()
+    assert gaps and min(gaps) >= 0, "each picture sits below its headline, which keeps the whole width"
