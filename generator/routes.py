@@ -22,7 +22,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.feeds import FEED_FORMATS, FeedFormat
 from generator.images.plan import MANIFEST_PATH, published_manifest, shown_images
-from generator.index import Edition, Entry, Feed, SiteIndex, newest_update, tag_uri
+from generator.index import Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
 from generator.search import index_files
 from generator.walk import walk_files

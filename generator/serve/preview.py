@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 from jinja2 import TemplateError
 
 from generator.config import ConfigError, SiteConfig, load_config

@@ -5,7 +5,6 @@ to show now (`Shown`), never how it is built."""
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import ipaddress
 import json

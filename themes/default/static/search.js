@@ -72,30 +72,35 @@ class Index {
     return list.map((n) => byChunk.get(Math.floor(n / size))[n % size]);
   }
 
+  // Each filter's values (by number) that document `n` has.
+  values(filter, n) {
+    const row = this.site.docs[n];
+    return filter === "topic" ? row.slice(FILTERS.topic) : [row[FILTERS[filter]]];
+  }
+
+  names(filter) {
+    return { outlet: this.site.outlets, month: this.site.months, topic: this.site.topics }[filter];
+  }
+
   // How many stories each filter value has, by filter name.
   counts() {
-    const counts = { outlet: {}, month: {}, topic: {} };
-    const names = { outlet: this.site.outlets, month: this.site.months, topic: this.site.topics };
-    for (const row of this.site.docs) {
-      const add = (filter, n) => {
-        const value = names[filter][n];
-        if (value !== undefined) counts[filter][value] = (counts[filter][value] || 0) + 1;
-      };
-      add("outlet", row[0]);
-      add("month", row[1]);
-      for (const topic of row.slice(2)) add("topic", topic);
+    const counts = {};
+    for (const filter of Object.keys(FILTERS)) {
+      const names = this.names(filter);
+      counts[filter] = {};
+      for (let n = 0; n < this.site.count; n++) {
+        for (const value of this.values(filter, n)) {
+          if (names[value] !== undefined) counts[filter][names[value]] = (counts[filter][names[value]] || 0) + 1;
+        }
+      }
     }
     return counts;
   }
 
   // A test of whether a document (by number) has every chosen filter value.
   filter(chosen) {
-    const names = { outlet: this.site.outlets, month: this.site.months, topic: this.site.topics };
-    const wanted = Object.entries(chosen).map(([filter, value]) => [filter, names[filter].indexOf(value)]);
-    return (n) => wanted.every(([filter, value]) => {
-      const row = this.site.docs[n];
-      return filter === "topic" ? row.slice(FILTERS.topic).includes(value) : row[FILTERS[filter]] === value;
-    });
+    const wanted = Object.entries(chosen).map(([filter, value]) => [filter, this.names(filter).indexOf(value)]);
+    return (n) => wanted.every(([filter, value]) => this.values(filter, n).includes(value));
   }
 }
 
