@@ -14,7 +14,6 @@ from pathlib import PurePosixPath
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
-from slugify import slugify
 
 from generator.addresses import (OUTLET_FEED_ID, RESERVED_PAGE_SLUGS, SITE_FEED_ID, TOPIC_FEED_ID,
                                  edition_name, edition_path, month_path, outlet_path, topic_path)
@@ -25,6 +24,7 @@ from generator.published import NOTHING_PUBLISHED, Published
 from generator.stories import Story, cluster_stories
 from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
+from generator.urls import slug
 
 NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
@@ -498,7 +498,7 @@ APOSTROPHES = [["'", ""], ["\u2019", ""]]
 
 @lru_cache(maxsize=1 << 16)  # the dev server re-indexes on every save; titles rarely change
 def make_slug(text: str) -> str:
-    return slugify(text, max_length=80, word_boundary=True, replacements=APOSTROPHES)
+    return slug(text, 80, APOSTROPHES)
 
 
 def _slug(article: Article) -> str:

@@ -6,8 +6,18 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from slugify import slugify
+
 ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
 URL_SAFE = re.compile(r"[A-Za-z0-9/_.~-]*")  # what quote() leaves as it is: slugs and folders always are
+
+
+def slug(text: str, max_length: int, replacements=()) -> str:
+    """An address part made from a title or a name: lower-case ASCII words and hyphens. Transliteration
+    is always text-unidecode's, so installing Unidecode beside it never moves an address (its "auto"
+    choice also searched the import path again for every non-ASCII title)."""
+    return slugify(text, max_length=max_length, word_boundary=True, replacements=replacements,
+                   backend="text-unidecode")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 import listparser
 import yaml
-from slugify import slugify
 from tqdm import tqdm
 
 from generator.cache import load_reads
@@ -41,7 +40,7 @@ from generator.output import replace_file
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.topics import match_topics
 from generator.stories import canonical_url
-from generator.urls import Urls
+from generator.urls import Urls, slug as title_slug
 
 KEEP_ALL = "keep-all"  # an outline category: this subscription's entries need match no topic
 WORKERS = 8
@@ -229,7 +228,7 @@ def _domain(url: str) -> str:
 
 def _free_path(folder: Path, entry: FeedEntry, now: datetime) -> Path:
     when = min(entry.published or now, now)
-    slug = slugify(entry.title, max_length=SLUG_CHARS, word_boundary=True) or "story"
+    slug = title_slug(entry.title, SLUG_CHARS) or "story"
     path, number = folder / f"{when:%Y-%m-%d}-{slug}.md", 1
     while path.exists():
         number += 1

@@ -6,16 +6,16 @@ import re
 from pathlib import Path
 
 import yaml
-from slugify import slugify
 
 from generator.diagnostics import Diagnostics
 from generator.model import Topic
 from generator.sources.fields import clean_text
+from generator.urls import slug
 from generator.yamlload import load_typed
 
 
 def topic_slug(name: str) -> str:
-    return slugify(name, max_length=60, word_boundary=True) or "topic"
+    return slug(name, 60) or "topic"
 
 
 def load_taxonomy(path: Path, label: str, diagnostics: Diagnostics) -> tuple[Topic, ...]:
