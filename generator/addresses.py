@@ -35,6 +35,14 @@ IMAGES = Section("images", "images/")  # reserved for images the site publishes 
 SECTIONS = (HOME, EDITIONS, TOPICS, OUTLETS, ARCHIVE, SEARCH, STATIC, IMAGES)
 NAVIGATION = tuple(section for section in SECTIONS if section.nav)
 
+
+def section_of(page_path: str) -> str | None:
+    """The path of the navigation section a page belongs to (marked current in the header), or None."""
+    for section in NAVIGATION:
+        if page_path == section.path or (section.path and page_path.startswith(section.path)):
+            return section.path
+    return None
+
 PAGE_STEP = "page/"  # the later pages of any listing: "topics/ai/page/2/"
 
 # Files at the site's root.

@@ -101,8 +101,11 @@ class Renderer:
     def __init__(self, config: SiteConfig, urls: Urls, drafts: bool):
         self.config, self.urls = config, urls
         self.env = make_environment(config, urls)
-        self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card)
+        self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card,
+                                chrome=self._chrome)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
+        self._chromes: dict[tuple, Markup] = {}  # (macro name, arguments) -> rendered
+        self._chrome_macros = None  # _chrome.html's module, made with this build's globals
         self._writers = {Writer.TEMPLATE: self._template, Writer.EMAIL: self._email, Writer.FEED: self._feed,
                          Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored}
         assert set(self._writers) == set(Writer), "a kind of output that nothing writes"
@@ -112,6 +115,19 @@ class Renderer:
         self.env.globals["nav_pages"] = index.standalone
         self.env.globals["site_feeds"] = feed_links(index.feeds[0]) if index.feeds else ()
         self._cards.clear()
+        self._chromes.clear()
+        self._chrome_macros = None
+
+    def _chrome(self, name: str, *arguments) -> Markup:
+        """A macro of _chrome.html, rendered once per build for each set of `arguments`: its macros see
+        only the globals `use` set, so equal arguments make equal markup. The module is made afresh for
+        each build, as Jinja's cached one keeps the globals of the build that first imported it."""
+        made = self._chromes.get((name, *arguments))
+        if made is None:
+            if self._chrome_macros is None:
+                self._chrome_macros = self.env.get_template("_chrome.html").make_module()
+            made = self._chromes[(name, *arguments)] = getattr(self._chrome_macros, name)(*arguments)
+        return made
 
     def _card(self, entry: Entry, level: int = 2) -> Markup:
         """A story's card (the `card` macro of _macros.html): the same card shows on the home pages,

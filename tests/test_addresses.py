@@ -77,3 +77,32 @@ def test_the_plain_text_email_shows_names_as_written(small_site, tmp_path):
     assert "AT&T Health" in text and "&amp;" not in text
     assert "AT&amp;T Health" in (tmp_path / "out" / "editions" / "2026-W46" / "index.html").read_text(), \
         "the HTML page still escapes it"
+
+
+def current_sections(path) -> list[str]:
+    nav = parsed(path).find(".//h:nav[@aria-label='Main']", NS)
+    return [a.text for a in nav.iterfind("h:a", NS) if a.get("aria-current") == "page"]
+
+
+def test_the_navigation_marks_the_section_a_page_is_in_and_only_that_one(small_site, tmp_path):
+    build(small_site, output=tmp_path / "out", show_progress=False)
+    out = tmp_path / "out"
+    assert current_sections(out / "index.html") == ["Latest"]
+    assert current_sections(out / "topics" / "index.html") == ["Topics"]
+    assert current_sections(out / "topics" / "ai" / "index.html") == ["Topics"]
+    assert current_sections(out / "sources" / "at-t-health" / "index.html") == ["Sources"]
+    assert current_sections(out / "editions" / "2026-W46" / "index.html") == ["Editions"]
+    story = next(p for p in out.rglob("index.html") if "Sepsis alert trial reports</h1>" in p.read_text())
+    assert current_sections(story) == []
+
+
+def test_a_page_added_during_the_preview_shows_in_the_header_of_every_page(small_site):
+    from generator.session import PreviewSession
+    session = PreviewSession(small_site, workers=1)
+    assert b">About</a>" not in session.rebuild().files["index.html"]
+    about = small_site.root / "content" / "pages" / "about.md"
+    write(about, "---\ntitle: About\n---\nWho we are.\n")
+    files = session.rebuild({about}).files
+    pages = [path for path in files if path.endswith(".html") and b'aria-label="Main"' in files[path]]
+    assert len(pages) > 5
+    assert all(b'>About</a>' in files[path] for path in pages), [p for p in pages if b'>About</a>' not in files[p]]
