@@ -110,7 +110,7 @@ class Renderer:
         self.config, self.urls = config, urls
         self.env = make_environment(config, urls)
         self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts, card=self._card,
-                                chrome=self._chrome)
+                                headline=self._headline, chrome=self._chrome)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)
         self._chromes: dict[tuple, Markup] = {}  # (macro name, arguments) -> rendered
         self._chrome_macros = None  # _chrome.html's module, made with this build's globals
@@ -141,6 +141,12 @@ class Renderer:
         """A story's card (the `card` macro of _macros.html): the same card shows on the home pages,
         each of its topics' pages and more, and rendering it for each was half the time of listings."""
         return self._once(entry, level, lambda: self.env.get_template("_macros.html").module.card(entry, level))
+
+    def _headline(self, entry: Entry, outlet: bool = True) -> Markup:
+        """A story's line in a headline list (the `headline_item` macro): a story is listed on its topics',
+        its outlet's, its month's and the home pages."""
+        return self._once(entry, -1 - outlet,
+                          lambda: self.env.get_template("_macros.html").module.headline_item(entry, outlet))
 
     def _once(self, entry: Entry, kind: int, make):
         """What `make` renders for `entry`, rendered once per process. Kept by identity, with the entry,
