@@ -175,6 +175,8 @@ def test_broken_front_matter_is_an_error_with_file_line_and_column(tmp_path):
     ("- a\n- b", "must be a mapping"),
     ("x: !!python/object/apply:os.system [echo hi]", "python/object"),
     ("a: &x [1, 2]\nb: *x", "aliases"),
+    ('t: "Q&A, AT&amp;T"\nb: {"k":&x [1], "l": *x}', "aliases"),  # an anchor right after a flow indicator
+    ("t: Q&A\nb: [&x1 q, *x1]", "aliases"),
 ])
 def test_unsafe_or_malformed_front_matter_is_refused(tmp_path, front, expected):
     config = minimal_site(tmp_path)
