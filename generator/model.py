@@ -6,6 +6,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from generator.records import pickled_by_fields
+
 
 def placement(default=MISSING):
     """A field that decides where an article is listed: its path, its place in any list or group,
@@ -19,6 +21,7 @@ def content(default=MISSING):
     return field(default=default, metadata={"affects": "content"})
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ImageFile:
     """One of the site's own copies of an image, from the image store (generator/images/)."""
@@ -31,6 +34,7 @@ class ImageFile:
     sha256: str  # of its bytes: a store refreshed with other bytes re-renders the pages showing it
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Image:
     url: str  # where the story says the image is
@@ -53,12 +57,14 @@ class Image:
         return not self.files or bool(self.sizes)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Provider:
     name: str
     domain: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Related:
     title: str
@@ -68,6 +74,7 @@ class Related:
     url: str | None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Block:
     """One block of a plain-text body: a paragraph, sub-heading, attribution or bullet list."""
@@ -77,6 +84,7 @@ class Block:
     items: tuple[str, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Article:
     # Permanent identity, from which feed ids are minted: the `id` field, else `source` (extension

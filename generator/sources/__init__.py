@@ -11,6 +11,7 @@ from pathlib import Path
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, Diagnostics, SourceError
 from generator.model import Article, Topic, in_folders
+from generator.records import pickled_by_fields
 from generator.sources.article import build_article
 from generator.sources.document import decode, parse_document, read_bytes
 from generator.sources.filedates import fallback_date
@@ -58,6 +59,7 @@ def _article(label: str, data: bytes, path: Path, config: SiteConfig, taxonomy: 
     return build_article(doc, path, kind, config, taxonomy, diagnostics, undated)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CachedRead:
     stamp: tuple[int, int]  # (mtime_ns, size): unchanged stamp, unchanged file
