@@ -20,7 +20,7 @@ from generator.images.plan import share_url, shared_image, store_path
 from generator.index import Entry, SiteIndex, path_of
 from generator.output import OutputError
 from generator.routes import Output, Writer, feed_links
-from generator.summaries import human_date, shorten
+from generator.summaries import human_date, month_label, shorten
 from generator.urls import Urls
 
 
@@ -58,7 +58,7 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
     env.filters.update(
         iso_date=lambda d: d.astimezone(config.tz).isoformat(),
         human_date=lambda d: human_date(d, config.tz),
-        month_label=lambda d: d.astimezone(config.tz).strftime("%B %Y"),
+        month_label=lambda d: month_label(d, config.tz),
         rebase=urls.rebase_html,
         json_ld=_json_for_script,
         news_article=lambda entry: news_article(entry, config, urls),
