@@ -22,6 +22,9 @@ CONTROL_CHARS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u
 # need them, though never alone (see `clean_text`).
 INVISIBLE = re.compile("[\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 JOINERS = frozenset("\u200c\u200d")
+# An absolute http(s) URL with a host, without brackets (an IPv6 host: urlsplit checks those), spaces or
+# characters that would end an attribute; for ASCII text without controls, urlsplit gives just that.
+PLAIN_HTTP_URL = re.compile(r'https?://[^/?#\[\]\s<>"]+(?:[/?#][^\[\]\s<>"]*)?', re.IGNORECASE)
 MAX_TITLE = 300  # longer is no headline: it would swamp every listing and <title>
 TRUTHY = {"true", "yes", "on", "1"}
 FALSY = {"false", "no", "off", "0"}
@@ -31,7 +34,12 @@ def clean_text(value: str) -> str:
     """Plain text from a scraped field: entities decoded, controls removed, whitespace folded."""
     if "&" in value:
         value = html.unescape(value)
-    if not value.isprintable():  # a cheap test first: nearly all text has no control or invisible character
+    if value.isprintable():  # a cheap test first: nearly all text has no control or invisible character
+        # and then its only whitespace is the space: text without a doubled, leading or trailing one is
+        # already folded (and cannot be joiners alone)
+        if "  " not in value and "\\n" not in value and value[:1] != " " and value[-1:] != " ":
+            return value
+    else:
         value = INVISIBLE.sub("", CONTROL_CHARS.sub("", value))
     value = " ".join(value.replace("\\n", " ").split())
     return "" if JOINERS.issuperset(value) else value
@@ -43,6 +51,8 @@ def safe_url(value: str) -> str | None:
     if not value.isprintable():  # as in clean_text: a cheap test first
         value = CONTROL_CHARS.sub("", value)
     value = value.strip()
+    if value.isascii() and value.isprintable() and PLAIN_HTTP_URL.fullmatch(value):
+        return value  # what urlsplit and the checks below accept, told in one step (most URLs are such)
     try:
         parts = urlsplit(value)
     except ValueError:
