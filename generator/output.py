@@ -79,6 +79,7 @@ class StagedSite:
         self.written: list[str] = []
         self.committed = False
         self._staging, self._previous = str(self.staging), str(self.target)
+        self._had_previous = os.path.isdir(self._previous)
         self._folders: set[str] = set()  # folders already made in staging (per process)
         self._retired: threading.Thread | None = None
 
@@ -93,7 +94,12 @@ class StagedSite:
 
     def place(self, relative: str, data: bytes) -> bool:
         """Stage one file; True if it had to be written. Safe to call from forked workers."""
-        return _place(self._staged_path(relative), os.path.join(self._previous, relative), data)
+        path = self._staged_path(relative)
+        if not self._had_previous:  # a first build: nothing to compare with
+            with open(path, "wb") as new:
+                new.write(data)
+            return True
+        return _place(path, os.path.join(self._previous, relative), data)
 
     def keep(self, relative: str) -> bool:
         """Link the previous site's file into the new one unchanged; False if it cannot be (write it then).
@@ -115,7 +121,7 @@ class StagedSite:
         path = os.path.join(self._staging, _plain_relative(relative))
         folder = os.path.dirname(path)
         if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
+            _make_folder(folder)
             self._folders.add(folder)
         return path
 
@@ -181,7 +187,7 @@ class PatchedSite:
         path = os.path.join(self._staging, relative)
         folder = os.path.dirname(path)
         if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
+            _make_folder(folder)
             self._folders.add(folder)
         with open(path, "wb") as new:
             new.write(data)
@@ -246,6 +252,17 @@ def _place(path: str, old: str, data: bytes) -> bool:
     with open(path, "wb") as new:
         new.write(data)
     return True
+
+
+def _make_folder(folder: str) -> None:
+    """os.makedirs in one system call where the parent exists, as it mostly does (a story's folder in its
+    month's): makedirs asks whether the parent exists first, a tenth of the time a page's file takes."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def _plain_relative(relative: str) -> str:
