@@ -49,7 +49,7 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
     # itself when a template file changes.
     # Plain-text templates (email.txt, robots.txt) show names as written: "AT&T", not "AT&amp;T".
     env = _Environment(loader=loader, autoescape=lambda name: not (name or "").endswith(".txt"),
-                      undefined=StrictUndefined, auto_reload=False,
+                      undefined=StrictUndefined, auto_reload=False, cache_size=-1,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update(site=config, generator_version=__version__, address=addresses,
                        url=lambda thing="": urls.path(path_of(thing)),
