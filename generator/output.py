@@ -96,8 +96,7 @@ class StagedSite:
         """Stage one file; True if it had to be written. Safe to call from forked workers."""
         path = self._staged_path(relative)
         if not self._had_previous:  # a first build: nothing to compare with
-            with open(path, "wb") as new:
-                new.write(data)
+            _write_new(path, data)
             return True
         return _place(path, os.path.join(self._previous, relative), data)
 
@@ -189,8 +188,7 @@ class PatchedSite:
         if folder not in self._folders:
             _make_folder(folder)
             self._folders.add(folder)
-        with open(path, "wb") as new:
-            new.write(data)
+        _write_new(path, data)
         return True
 
     def add(self, relative: str, data: bytes) -> None:
@@ -249,9 +247,20 @@ def _place(path: str, old: str, data: bytes) -> bool:
                 return False
     except OSError:
         pass  # no previous file, or a file system without hard links: write it
-    with open(path, "wb") as new:
-        new.write(data)
+    _write_new(path, data)
     return True
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write a file in three system calls: open() adds a buffered file object and three more (fstat,
+    ioctl, lseek), for each of a site's ten thousand pages."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view, written = memoryview(data), 0
+        while written < len(data):
+            written += os.write(descriptor, view[written:])
+    finally:
+        os.close(descriptor)
 
 
 def _make_folder(folder: str) -> None:
