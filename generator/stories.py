@@ -41,7 +41,6 @@ from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import ratio
 
 from generator.model import Article, in_folders, outlet_key
-from generator.records import pickled_by_fields
 
 TITLE_THRESHOLD = 90  # rapidfuzz ratio (0-100) of the normalised titles
 TITLE_WINDOW = timedelta(days=3)  # a re-post or a syndicated copy comes within days
@@ -162,7 +161,6 @@ def _registrable(host: str) -> bool:
     return "." in host and not SHARED_SUFFIX.fullmatch(host)
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class _Title:
     text: str  # normalised: case-folded words joined by single spaces
@@ -192,40 +190,25 @@ def _normalise_title(article: Article) -> _Title:
     return _Title(" ".join(tokens), frozenset(words), frozenset(numbers))
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
-class Match:
-    """What telling stories apart reads of one document: the pages its URLs name (`canonical_url`) and its
-    headline, normalised. A third of a 10k build's index went into making these, one document at a
-    time: each document's is made where it is read, in parallel, and kept with the read."""
-
-    urls: frozenset[str]
-    title: _Title
-
-
-def match_of(article: Article) -> Match:
-    """The document's Match, made once per process for each headline, outlet and set of URLs, or handed
-    over by `remember`."""
-    inputs = _match_inputs(article)
-    made = _matches.get(inputs)
+def story_urls(article: Article) -> tuple[str, ...]:
+    """The pages the article's URLs name, as `canonical_url` gives them, sorted. Made once per process for
+    each set of URLs, or handed over by `remember_urls`: a reading worker makes them beside the document,
+    in parallel, and the read cache keeps them (made one by one here, they were a third of a 10k build's
+    index)."""
+    inputs = (article.outlet_url, article.alternate_urls)
+    made = _story_urls.get(inputs)
     if made is None:
-        made = _matches[inputs] = Match(_urls(article), _normalise_title(article))
+        made = _story_urls[inputs] = tuple(sorted(
+            {canonical_url(u) for u in (article.outlet_url or "", *article.alternate_urls)} - {""}))
     return made
 
 
-def remember(article: Article, match: Match) -> None:
-    """`match` is what match_of gave for `article` in another process (a reading worker's, or the read
-    cache's)."""
-    _matches[_match_inputs(article)] = match
+def remember_urls(article: Article, urls: tuple[str, ...]) -> None:
+    """`urls` is what story_urls gave for `article` in another process."""
+    _story_urls[(article.outlet_url, article.alternate_urls)] = urls
 
 
-def _match_inputs(article: Article) -> tuple:
-    """Everything of an article that _urls and _normalise_title read: articles alike in these have one Match."""
-    return (article.outlet_title or article.title, article.provider.name if article.provider else "",
-            article.outlet_url, article.alternate_urls)
-
-
-_matches: dict[tuple, Match] = {}  # _match_inputs -> Match, of the documents the last clustering was given
+_story_urls: dict[tuple, tuple[str, ...]] = {}  # (outlet_url, alternate_urls) -> story_urls, until the next clustering
 
 
 def _words_agree(a: _Title, b: _Title) -> bool:
@@ -310,12 +293,10 @@ def cluster_stories(articles, tz: tzinfo = timezone.utc, precedent: Precedent = 
     labels = [precedent.story_of.get(a.file, "") for a in ordered]
     groups = _Groups(ordered, times, labels)
     _merge_story_keys(ordered, groups)
-    global _matches
-    matches = [match_of(a) for a in ordered]
-    _matches = {_match_inputs(a): match for a, match in zip(ordered, matches)}  # forget the documents gone
-    urls = [match.urls for match in matches]
+    urls = [frozenset(story_urls(a)) for a in ordered]
+    _story_urls.clear()  # made or handed over for this clustering alone
     _merge_urls(ordered, urls, groups)
-    _merge_titles(ordered, times, matches, groups, tz)
+    _merge_titles(ordered, times, urls, groups, tz)
     _merge_published(ordered, labels, groups)
     members: dict[int, list[Article]] = defaultdict(list)
     for position, article in enumerate(ordered):
@@ -364,10 +345,6 @@ def _lead_rank(article: Article):
     return (article.quality is None, -(article.quality or 0), article.date, article.key)
 
 
-def _urls(article: Article) -> frozenset[str]:
-    return frozenset({canonical_url(u) for u in (article.outlet_url or "", *article.alternate_urls)} - {""})
-
-
 def _merge_story_keys(ordered: list[Article], groups: _Groups) -> None:
     first: dict[str, int] = {}
     for position, article in enumerate(ordered):
@@ -402,16 +379,15 @@ class _Run:
     end: float
 
 
-def _merge_titles(ordered: list[Article], times: list[float], matches: list[Match], groups: _Groups,
+def _merge_titles(ordered: list[Article], times: list[float], urls: list[frozenset[str]], groups: _Groups,
                   tz: tzinfo) -> None:
     """Near-identical titles within TITLE_WINDOW, in linear time even when one title arrives thousands of
     times: documents with the same title are chained one to the next (a run), and runs, not documents,
     are compared, each with at most NEIGHBOURS others per shared word."""
     window = TITLE_WINDOW.total_seconds()
     days = [a.date.astimezone(tz).date() for a in ordered]
-    urls = [match.urls for match in matches]
     titles = {i: title for i, a in enumerate(ordered)  # a title of small words alone says nothing
-              if a.cluster and ((title := matches[i].title).words or title.numbers)}
+              if a.cluster and ((title := _normalise_title(a)).words or title.numbers)}
     frequency: Counter[str] = Counter(token for title in titles.values() for token in title.words | title.numbers)
 
     def apart(i: int, j: int) -> bool:

@@ -17,7 +17,7 @@ from generator.sources.document import decode, parse_document, read_bytes
 from generator.sources.filedates import fallback_date
 from generator.parallel import fork_map
 from generator.sources.topics import load_taxonomy
-from generator.stories import Match, match_of, remember
+from generator.stories import remember_urls, story_urls
 from generator.walk import walk_files
 
 DATA_SUFFIXES = (".yml", ".yaml")
@@ -71,7 +71,7 @@ class CachedRead:
     # an undated document takes from git or its mtime, so that is kept too.
     content: bytes | None = None  # digest of the bytes read; None: no bytes were read, never reused
     undated: tuple[datetime, str] | None = None  # what fallback_date gave, when the document needed it
-    match: Match | None = None  # what telling stories apart reads of the article (stories.match_of)
+    urls: tuple[str, ...] | None = None  # the pages the article's URLs name (stories.story_urls)
 
 
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
@@ -105,8 +105,8 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
             diagnostics.add(diagnostic)
         if record.article is not None:
             articles.append(record.article)
-            if record.match is not None:
-                remember(record.article, record.match)
+            if record.urls is not None:
+                remember_urls(record.article, record.urls)
     return settle_ids(articles, diagnostics, config.editorial)
 
 
@@ -123,7 +123,7 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     """A fresh read of the file, or None when its bytes (and its fallback date, if it took one) are
     those `cached` was read from: then a clean read would give exactly the cached record."""
     local = Diagnostics()
-    article = content = match = None
+    article = content = urls = None
     undated: list[tuple[datetime, str]] = []
 
     def recorded_date(file: Path) -> tuple[datetime, str]:
@@ -139,7 +139,7 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
                 cached.undated is None or fallback_date(file) == cached.undated):
             return None
         article = _article(label, data, file, config, taxonomy, local, recorded_date)
-        match = match_of(article) if article.kind == "article" else None
+        urls = story_urls(article) if article.kind == "article" else None
     except SourceError as error:
         local.add(error.diagnostic)
     except OSError as error:
@@ -148,7 +148,7 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     except Exception as error:  # a reader bug must cost one file, not the build
         local.add(SourceError(os.path.relpath(path, config.root),
                               f"could not be read ({type(error).__name__}: {error})").diagnostic)
-    return CachedRead(stamp, article, tuple(local.reported), content, undated[0] if undated else None, match)
+    return CachedRead(stamp, article, tuple(local.reported), content, undated[0] if undated else None, urls)
 
 
 def settle_ids(articles: list[Article], diagnostics: Diagnostics, editorial: tuple[str, ...] = ()) -> list[Article]:
