@@ -209,7 +209,6 @@ def _gaps(numbers) -> list[int]:
 def _measure(config_path: str) -> dict:
     """What the index costs on a site (bench/run.py): seconds to make its files from the stories read
     (what every build pays), the memory that adds, and their bytes."""
-    import resource
     import time
 
     from generator.build import collector_paused
@@ -225,12 +224,23 @@ def _measure(config_path: str) -> dict:
     with collector_paused():
         articles = read_sources(config, taxonomy, diagnostics, lambda items: items, load_reads(config, taxonomy))
         entries = build_index(config, articles, taxonomy, diagnostics, False).entries
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = _peak_kib()
         started = time.perf_counter()
         files = index_files(entries, config.tz)
         made = time.perf_counter() - started
     return {"stories": len(entries), "made": made, "files": len(files), "bytes": sum(len(f.data) for f in files),
-            "memory": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024}
+            "memory": (_peak_kib() - before) / 1024}
+
+
+def _peak_kib() -> int:
+    """This process's own peak RSS. ru_maxrss also counts the memory of the process that started this one
+    (Linux keeps the high-water mark through fork and exec), which hides any growth below it."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":  # python -m generator.search site.yml: what the index costs (bench/run.py)
