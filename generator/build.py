@@ -20,24 +20,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from generator.cache import (BuildRecord, PageStore, fingerprint, inputs_digest, keep_pages, load_build_record,
                              load_page_store, load_reads, save_build_record, save_reads, with_record)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.images.plan import plan_images
 from generator.images.store import store_dir
 from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap, fork_map
-from generator.published import RECORD_NAME, Published, dump_record, read_record, record_after, write_record
-from generator.render import Renderer, template_digests
-from generator.routes import Output, StaticFile, Writer, refuse_clashes, site_outputs, static_files
+from generator.published import (NOTHING_PUBLISHED, RECORD_NAME, Published, dump_record, parse_record, record_after,
+                                 record_bytes, write_record)
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos
-from generator.urls import Urls
+from generator.theme import StaticFile, static_files, template_digests
+
+if TYPE_CHECKING:
+    from generator.render import Renderer
+    from generator.routes import Output
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,17 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         diagnostics = Diagnostics()
         taxonomy = read_taxonomy(config, diagnostics)
         static = static_files(config, diagnostics)
-        published, recorded = read_record(config)
+        recorded = record_bytes(config)
         last = _last_build(config, target, taxonomy, drafts, static, recorded) if use_cache else None
         if last is not None and last.up_to_date:
             return replace(last.record.report, seconds=time.perf_counter() - started, written=False, up_to_date=True)
+        # What only a build with work to do needs: importing it was a third of a build with nothing changed.
+        from generator.images.plan import plan_images
+        from generator.render import Renderer
+        from generator.routes import refuse_clashes, site_outputs
+        from generator.urls import Urls
+
+        published = parse_record(recorded) if recorded else NOTHING_PUBLISHED
 
         reads = load_reads(config, taxonomy) if use_cache else {}
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
@@ -265,6 +274,8 @@ def _static_digest(static: list[StaticFile]) -> str:
 
 def _report(read: int, diagnostics: Diagnostics, rendered: list[Output], target: Path, written: bool,
             seconds: float) -> BuildReport:
+    from generator.routes import Writer
+
     return BuildReport(
         read=read, skipped=len(diagnostics.errors), pages=sum(o.path.endswith(".html") for o in rendered),
         feeds=sum(o.writer is Writer.FEED for o in rendered), diagnostics=diagnostics,
@@ -277,6 +288,8 @@ def _count(number: int, noun: str) -> str:
 
 
 def progress_bar(show: bool, description: str):
+    from tqdm import tqdm
+
     return lambda items: tqdm(items, desc=description, unit=" files", leave=False, disable=not show)
 
 

@@ -30,8 +30,7 @@ from dataclasses import dataclass, replace
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir, store_stamp
-from generator.render import template_stamps
-from generator.routes import StaticFile
+from generator.theme import StaticFile, template_stamps
 from generator.sources import file_stamp, source_files
 from generator.sources.editorial import EDITORIAL_FILE
 from generator.sources.outlets import LOGOS_FILES

@@ -6,13 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from jinja2 import TemplateError
 
 from generator import __version__
 from generator.build import build
 from generator.config import CONFIG_NAME, ConfigError, load_config
 from generator.output import OutputError
-from generator.render import describe_template_error
 
 
 @click.group()
@@ -38,14 +36,26 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
         report = build(config, output=output, drafts=drafts, strict=strict, use_cache=not no_cache)
     except (ConfigError, OutputError) as exc:
         _fail(str(exc))
-    except TemplateError as exc:
-        _fail(describe_template_error(exc))
+    except Exception as exc:
+        _fail(_template_error(exc))
     for diagnostic in report.diagnostics.reported:
         if not quiet or diagnostic.severity == "error":
             click.echo(str(diagnostic), err=True)
     click.echo(report.summary())
     if strict and report.diagnostics.items:
         _fail(f"--strict: {len(report.diagnostics.items)} problem(s) reported; output left unchanged")
+
+
+def _template_error(exc: Exception) -> str:
+    """A template's mistake as the writer needs it (`file:line: Kind: message`); anything else is raised
+    again. Jinja is imported here, not at start: a build with nothing changed never needs it."""
+    from jinja2 import TemplateError
+
+    from generator.render import describe_template_error
+
+    if not isinstance(exc, TemplateError):
+        raise exc
+    return describe_template_error(exc)
 
 
 def _fail(message: str) -> None:

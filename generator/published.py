@@ -110,16 +110,23 @@ def record_path(config: SiteConfig) -> Path:
 def read_record(config: SiteConfig, known: tuple[Published, bytes] | None = None) -> tuple[Published, bytes]:
     """The record and its bytes (b"" when there is none yet: a first build). `known`, the last record
     read, is returned as it is when the bytes are the same (the preview reads it on every save)."""
-    path = record_path(config)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data = record_bytes(config)
+    if not data:
         return NOTHING_PUBLISHED, b""
-    except OSError as error:
-        raise RecordError(f"{RECORD_NAME}: cannot read: {error.strerror}") from error
     if known is not None and known[1] == data:
         return known
     return parse_record(data), data
+
+
+def record_bytes(config: SiteConfig) -> bytes:
+    """The record's bytes, b"" when there is none yet (a first build): all a build with nothing changed
+    reads of it."""
+    try:
+        return record_path(config).read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as error:
+        raise RecordError(f"{RECORD_NAME}: cannot read: {error.strerror}") from error
 
 
 def parse_record(data: bytes) -> Published:

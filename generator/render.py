@@ -3,11 +3,9 @@ theme, and a site may override any one of them."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import css_inline
-from pathlib import Path
 
 from markupsafe import Markup
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError, meta
@@ -22,12 +20,8 @@ from generator.index import Entry, SiteIndex, path_of
 from generator.output import OutputError
 from generator.routes import Output, Writer, feed_links
 from generator.summaries import human_date, month_label, shorten
+from generator.theme import template_dirs
 from generator.urls import Urls
-
-
-def template_dirs(config: SiteConfig) -> list[Path]:
-    """Where templates are looked up, first match wins: the site's own overrides, then the theme."""
-    return [config.root / "templates", config.theme_dir / "templates"]
 
 
 class _Context(Context):
@@ -216,27 +210,6 @@ class Renderer:
     def _feed_entry(self, entry: Entry) -> str:
         """A story's feed content: the same in the site's feed, its topics' and its outlet's, Atom and JSON."""
         return self._once(entry, FEED_ENTRY, lambda: self.env.get_template("feed_entry.html").render(entry=entry))
-
-
-def template_stamps(config: SiteConfig) -> dict[str, tuple[int, int]]:
-    """(mtime_ns, size) of every template file by name; the site's override shadows the theme's."""
-    return {name: (status.st_mtime_ns, status.st_size) for name, (path, status) in _templates(config).items()}
-
-
-def template_digests(config: SiteConfig) -> dict[str, str]:
-    """Every template's bytes by name, as a digest: what the pages depend on, which a fresh checkout
-    (every mtime new) leaves as it was."""
-    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, (path, _) in _templates(config).items()}
-
-
-def _templates(config: SiteConfig) -> dict:
-    """Each template file by name, with its stat; the site's override shadows the theme's."""
-    found = {}
-    for folder in reversed(template_dirs(config)):
-        for path in folder.rglob("*") if folder.is_dir() else []:
-            if path.is_file():
-                found[path.relative_to(folder).as_posix()] = (path, path.stat())
-    return found
 
 
 def template_dependencies(env: Environment) -> dict[str, set[str]]:

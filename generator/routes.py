@@ -7,25 +7,22 @@ to the theme, and a test. Paths come from the index (`path_of`); templates link 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
 from enum import Enum
-from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.addresses import (ARCHIVE, CNAME_FILE, EDITIONS, EDITIONS_FEED_ID, EMAIL_HTML_FILE, EMAIL_TEXT_FILE,
                                  INDEX_FILE, NOJEKYLL_FILE, NOT_FOUND_FILE, OPML_FILE, OUTLETS, ROBOTS_FILE, SEARCH,
-                                 SITEMAP_FILE, STATIC, TOPICS, page_path)
+                                 SITEMAP_FILE, TOPICS, page_path)
 from generator.config import SiteConfig
-from generator.diagnostics import Diagnostics
 from generator.feeds import FEED_FORMATS, FeedFormat
 from generator.images.plan import MANIFEST_PATH, published_manifest, shown_images
 from generator.index import Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
 from generator.search import index_files
-from generator.walk import walk_files
+from generator.theme import StaticFile, static_files  # noqa: F401 (the theme's static/, part of the site)
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 
@@ -84,12 +81,6 @@ def feed_links(feed: Feed) -> tuple[FeedLink, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class StaticFile:
-    source: Path
-    path: str  # in the output folder: "static/style.css"
-
-
-@dataclass(frozen=True, slots=True)
 class Pagination:
     """One page of a paginated listing: base/, base/page/2/, ..."""
 
@@ -127,22 +118,6 @@ def site_outputs(config: SiteConfig, index: SiteIndex, reuse=None) -> list[Outpu
     ]
     # Made from the outputs above, whichever function made them:
     return [*made, *sitemaps(made), feeds_opml(index, made)]  # /sitemap.xml, /feeds.opml
-
-
-def static_files(config: SiteConfig, diagnostics: Diagnostics | None = None) -> list[StaticFile]:
-    """The theme's static/ folder copied to /static/; the site's own `static/` wins over the theme's.
-    Walked as source folders are: a link is published only when it leads to a file inside its own
-    static/ folder (never /etc/passwd or /proc/self/environ), each other one skipped with a warning."""
-    found: dict[str, Path] = {}
-    def refuse(path: str, reason: str) -> None:
-        if diagnostics is not None:
-            diagnostics.warn(os.path.relpath(path, config.root), reason)
-
-    for folder in (config.theme_dir / "static", config.root / "static"):
-        for entry in walk_files(str(folder), refuse=refuse):
-            path = Path(entry.path)
-            found[STATIC.path + path.relative_to(folder).as_posix()] = path
-    return [StaticFile(source, target) for target, source in sorted(found.items())]
 
 
 def home_pages(config: SiteConfig, index: SiteIndex, reuse) -> list[Output]:

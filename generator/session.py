@@ -17,11 +17,12 @@ from generator.index import SiteIndex, build_index, placed_alike, update_index
 from generator.model import Article
 from generator.parallel import fork_imap
 from generator.published import NOTHING_PUBLISHED, read_record
-from generator.render import Renderer, template_dependencies, template_stamps
+from generator.render import Renderer, template_dependencies
 from generator.routes import Output, Reuse, refuse_clashes, site_outputs
 from generator.sources import read_sources, read_taxonomy
 from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos
+from generator.theme import template_stamps
 from generator.urls import Urls
 
 

@@ -8,7 +8,8 @@ from conftest import REPO
 def test_the_architecture_notes_list_every_kind_of_output():
     notes = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     source = (REPO / "generator" / "routes.py").read_text(encoding="utf-8")
-    table = source[source.index("def site_outputs"):source.index("def static_files")]
+    start = source.index("def site_outputs")
+    table = source[start:source.index("\ndef ", start)]
     listed = set(re.findall(r"\*?(\w+)\((?:config, )?index", table)) | set(re.findall(r"(\w+)\(\),", table))
     assert listed, "site_outputs lists its kinds of output"
     for name in listed | {"static_files", "sitemaps", "site_files", "feeds_opml"}:
