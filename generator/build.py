@@ -19,7 +19,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from generator.cache import (BuildRecord, PageStore, fingerprint, inputs_digest, keep_pages, load_build_record,

@@ -30,10 +30,10 @@ from dataclasses import dataclass, replace
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir, store_stamp
-from generator.theme import StaticFile, template_stamps
 from generator.sources import file_stamp, source_files
 from generator.sources.editorial import EDITORIAL_FILE
 from generator.sources.outlets import LOGOS_FILES
+from generator.theme import StaticFile, template_stamps
 
 CACHE_NAME = "reads.pickle"
 BUILDS_NAME = "builds.pickle"

@@ -129,7 +129,7 @@ class StagedSite:
             self.written.append(relative)
 
     def commit(self, static) -> list[str]:
-        """Add the static files (routes.StaticFile), swap the site in, and return the paths whose bytes changed."""
+        """Add the static files (theme.StaticFile), swap the site in, and return the paths whose bytes changed."""
         for file in static:
             self.add(file.path, file.source.read_bytes())
         os.chmod(self.staging, 0o755)

@@ -22,7 +22,6 @@ from generator.images.plan import MANIFEST_PATH, published_manifest, shown_image
 from generator.index import Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
 from generator.search import index_files
-from generator.theme import StaticFile, static_files  # noqa: F401 (the theme's static/, part of the site)
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 

@@ -13,10 +13,10 @@ from generator.config import ConfigError, SiteConfig, load_config
 from generator.diagnostics import Diagnostic
 from generator.output import OutputError, changed_files
 from generator.render import describe_template_error
-from generator.routes import static_files
 from generator.serve.pages import preview_head, render_error_page, render_panel
 from generator.serve.server import MemoryFiles, Shown
 from generator.session import PreviewSession
+from generator.theme import static_files
 
 
 @dataclass(frozen=True)
