@@ -36,13 +36,15 @@ from generator.sources.outlets import LOGOS_FILES
 from generator.theme import StaticFile, template_stamps
 
 CACHE_NAME = "reads.pickle"
-BUILDS_NAME = "builds.pickle"
+BUILDS_NAME = "builds"  # a folder: one record per output folder
+KEPT_RECORDS = 8  # records of other output folders kept (a bench or CI building into temporary folders)
 CODE = Path(__file__).resolve().parent
 PACKAGE = "digest"  # whose declared dependencies, and theirs, decide what a cached read or page holds
 REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 PAGES_NAME = "pages"
+TEMPLATES_NAME = "templates"
 
 
 def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:
@@ -204,17 +206,48 @@ class BuildRecord:
 
 
 def load_build_record(config: SiteConfig, target: Path) -> BuildRecord | None:
-    records = _load(cache_path(config, BUILDS_NAME))
-    record = records.get(str(target.resolve())) if isinstance(records, dict) else None
+    where = str(target.resolve())
+    try:
+        with open(_record_path(config, where), "rb") as stored:
+            if pickle.load(stored) != where:
+                return None
+            record = pickle.load(stored)
+    except Exception:  # missing, truncated or from another version: start afresh
+        return None
     return record if isinstance(record, BuildRecord) else None
 
 
 def save_build_record(config: SiteConfig, target: Path, record: BuildRecord) -> None:
-    path = cache_path(config, BUILDS_NAME)
-    records = _load(path)
-    records = records if isinstance(records, dict) else {}
-    records[str(target.resolve())] = record
-    _store(path, records)
+    """Each output folder's record in a file of its own, its folder's path first: a build reads and writes
+    only its own, however many folders were built from the site (a CI job's or a bench's temporary ones
+    took 32 MB in one file, read and written whole by every build). Records of folders gone, and all but
+    the newest KEPT_RECORDS others, are removed."""
+    where = str(target.resolve())
+    path = _record_path(config, where)
+    _store(path, where, record)
+    try:
+        others = [entry for entry in os.scandir(path.parent) if entry.path != str(path)]
+        others.sort(key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+        for number, entry in enumerate(others):
+            if number >= KEPT_RECORDS or not _record_folder_exists(entry.path):
+                os.unlink(entry.path)
+        cache_path(config, "builds.pickle").unlink(missing_ok=True)  # every folder's record in one file, before
+    except OSError:
+        pass
+
+
+def _record_path(config: SiteConfig, where: str) -> Path:
+    return cache_path(config, BUILDS_NAME) / (hashlib.sha256(where.encode()).hexdigest()[:32] + ".pickle")
+
+
+def _record_folder_exists(path: str) -> bool:
+    """Whether the output folder a record file is for still exists: read from its first object only."""
+    try:
+        with open(path, "rb") as stored:
+            where = pickle.load(stored)
+    except Exception:
+        return False
+    return isinstance(where, str) and os.path.isdir(where)
 
 
 def _load(path: Path):
@@ -225,13 +258,15 @@ def _load(path: Path):
         return None
 
 
-def _store(path: Path, value) -> None:
+def _store(path: Path, *values) -> None:
+    """`values` pickled one after the other, written whole or not at all."""
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in path.parent.glob(f"{path.name}.tmp-*"):  # from a build killed while saving
             leftover.unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{path.name}.tmp-", delete=False) as temporary:
-            pickle.dump(value, temporary, protocol=pickle.HIGHEST_PROTOCOL)
+            for value in values:
+                pickle.dump(value, temporary, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary.name, path)
     except OSError:
         pass  # a read-only checkout builds fine, just without a cache

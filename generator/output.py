@@ -217,12 +217,13 @@ class PatchedSite:
 
 def _relative_files(folder: Path) -> list[str]:
     found, pending = [], [str(folder)]
+    cut = len(os.path.join(pending[0], ""))  # each entry's path is the folder's, a separator, and the rest
     while pending:
         for entry in os.scandir(pending.pop()):
             if entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
             else:
-                found.append(os.path.relpath(entry.path, folder).replace(os.sep, "/"))
+                found.append(entry.path[cut:].replace(os.sep, "/"))
     return sorted(found)
 
 

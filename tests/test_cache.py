@@ -225,6 +225,23 @@ def test_drafts_or_another_output_folder_are_not_taken_for_the_last_build(site, 
     assert build(config, output=tmp_path / "out", drafts=True, show_progress=False).up_to_date
 
 
+def test_building_into_many_folders_keeps_the_cache_small_and_each_folder_up_to_date(site, tmp_path):
+    config = load_config(site / "site.yml")
+    build(config, output=tmp_path / "out", show_progress=False)
+    size = sum(p.stat().st_size for p in cache_path(config, cache.BUILDS_NAME).iterdir())
+    for number in range(cache.KEPT_RECORDS + 4):  # a CI job's or a bench's temporary folders
+        build(config, output=tmp_path / f"temporary-{number}", show_progress=False)
+        if number % 2:
+            shutil.rmtree(tmp_path / f"temporary-{number}")
+    records = list(cache_path(config, cache.BUILDS_NAME).iterdir())
+    assert len(records) <= cache.KEPT_RECORDS + 1
+    assert sum(p.stat().st_size for p in records) <= (cache.KEPT_RECORDS + 1) * size * 1.1
+    assert build(config, output=tmp_path / f"temporary-{cache.KEPT_RECORDS + 2}", show_progress=False).up_to_date
+    gone = tmp_path / f"temporary-{cache.KEPT_RECORDS + 1}"
+    assert not build(config, output=gone, show_progress=False).up_to_date, "its folder was deleted"
+    assert tree_bytes(gone) == tree_bytes(tmp_path / "out")
+
+
 def test_strict_still_fails_when_nothing_changed(site, tmp_path):
     write(site / "seeds" / "bad.md", "---\ntitle: [unclosed\n---\n")
     config = load_config(site / "site.yml")

@@ -3,6 +3,7 @@
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -260,7 +261,7 @@ def test_killed_builds_never_leave_a_half_written_site(tmp_path):
     assert len(good) > 100
     chance = random.Random(20261122)
     for attempt in range(8):
-        (site / ".cache" / "builds.pickle").unlink(missing_ok=True)  # a real build, not "nothing changed"
+        shutil.rmtree(site / ".cache" / "builds", ignore_errors=True)  # a real build, not "nothing changed"
         process = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             process.wait(timeout=chance.uniform(0.05, 1.5))
@@ -271,7 +272,7 @@ def test_killed_builds_never_leave_a_half_written_site(tmp_path):
     subprocess.run(command, cwd=site, env=env, check=True, capture_output=True)
     assert sorted(p.name for p in site.iterdir()) == [".cache", "output", "published.json", "seeds",
                                                      "site.yml"], "leftovers are cleared"
-    assert sorted(p.name for p in (site / ".cache").iterdir()) == ["builds.pickle", "pages", "pages.pickle", "reads.pickle"]
+    assert sorted(p.name for p in (site / ".cache").iterdir()) == ["builds", "pages", "pages.pickle", "reads.pickle"]
 
 
 # ---- script injection, checked in a real browser ------------------------------------------------
