@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.cache import (BuildRecord, PageStore, fingerprint, inputs_digest, keep_pages, load_build_record,
-                             load_page_store, load_reads, save_build_record, save_reads, with_record)
+from generator.cache import (BuildRecord, PageStore, compiled_templates, fingerprint, inputs_digest, keep_pages,
+                             load_build_record, load_page_store, load_reads, save_build_record, save_reads, with_record)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir
@@ -100,7 +100,8 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         outputs = site_outputs(config, index)
         refuse_clashes(outputs)
 
-        renderer = Renderer(config, Urls(config.url, config.base_path), drafts)
+        renderer = Renderer(config, Urls(config.url, config.base_path), drafts,
+                            compiled_templates(config) if use_cache else None)
         renderer.use(index)
         digests = _digests(config, taxonomy, drafts, index, outputs, workers) if use_cache else {}
         keep = last.reusable_outputs if last is not None else {}

@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import tempfile
 from functools import lru_cache
 from importlib import metadata
@@ -146,6 +147,21 @@ def _code_digest() -> str:
         data = source.read_bytes()
         digest.update(f"{source.relative_to(CODE).as_posix()}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
+
+
+def compiled_templates(config: SiteConfig) -> Path | None:
+    """A folder for Jinja's compiled templates (a tenth of a second each to compile, in every rendering
+    worker), named by the code and libraries that compile them: Jinja checks only each template's source.
+    Folders left by other code are removed; None where the cache cannot be written."""
+    folder = cache_path(config, TEMPLATES_NAME)
+    current = hashlib.sha256(repr((_library_versions(), _code_digest())).encode()).hexdigest()[:32]
+    try:
+        for stale in (entry for entry in os.scandir(folder) if entry.name != current) if folder.is_dir() else ():
+            shutil.rmtree(stale.path, ignore_errors=True)
+        (folder / current).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / current
 
 
 @dataclass(frozen=True)

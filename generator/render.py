@@ -4,11 +4,13 @@ theme, and a site may override any one of them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import css_inline
 
 from markupsafe import Markup
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError, meta
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, PrefixLoader, StrictUndefined,
+                    TemplateError, meta)
 from jinja2.runtime import Context, Macro
 
 from generator import __version__
@@ -56,7 +58,8 @@ class _Environment(Environment):
         return self.globals if not d else super().make_globals(d)
 
 
-def make_environment(config: SiteConfig, urls: Urls) -> Environment:
+def make_environment(config: SiteConfig, urls: Urls, compiled: Path | None = None) -> Environment:
+    """The templates' environment; `compiled`, a folder keeping compiled templates between builds."""
     own, theme_dir = template_dirs(config)
     theme = FileSystemLoader(theme_dir)
     loader = ChoiceLoader([
@@ -69,7 +72,8 @@ def make_environment(config: SiteConfig, urls: Urls) -> Environment:
     # Plain-text templates (email.txt, robots.txt) show names as written: "AT&T", not "AT&amp;T".
     env = _Environment(loader=loader, autoescape=lambda name: not (name or "").endswith(".txt"),
                       undefined=StrictUndefined, auto_reload=False, cache_size=-1,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      bytecode_cache=FileSystemBytecodeCache(str(compiled)) if compiled else None)
     env.globals.update(site=config, generator_version=__version__, address=addresses)
     env.add_plain_globals(url=lambda thing="": urls.path(path_of(thing)),
                           absolute_url=lambda thing="": urls.absolute(path_of(thing)),
@@ -125,9 +129,9 @@ FEED_ENTRY = 0  # a kind for Renderer._once; cards use their heading level (2, 3
 
 
 class Renderer:
-    def __init__(self, config: SiteConfig, urls: Urls, drafts: bool):
+    def __init__(self, config: SiteConfig, urls: Urls, drafts: bool, compiled: Path | None = None):
         self.config, self.urls = config, urls
-        self.env = make_environment(config, urls)
+        self.env = make_environment(config, urls, compiled)
         self.env.globals.update(nav_pages=(), site_feeds=(), preview_drafts=drafts)
         self.env.add_plain_globals(card=self._card, headline=self._headline, chrome=self._chrome)
         self._cards: dict[tuple[int, int], tuple[Entry, str]] = {}  # (id(entry), kind) -> (entry, rendered)

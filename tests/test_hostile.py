@@ -272,7 +272,8 @@ def test_killed_builds_never_leave_a_half_written_site(tmp_path):
     subprocess.run(command, cwd=site, env=env, check=True, capture_output=True)
     assert sorted(p.name for p in site.iterdir()) == [".cache", "output", "published.json", "seeds",
                                                      "site.yml"], "leftovers are cleared"
-    assert sorted(p.name for p in (site / ".cache").iterdir()) == ["builds", "pages", "pages.pickle", "reads.pickle"]
+    assert sorted(p.name for p in (site / ".cache").iterdir()) == ["builds", "pages", "pages.pickle", "reads.pickle",
+                                                                         "templates"]
 
 
 # ---- script injection, checked in a real browser ------------------------------------------------
