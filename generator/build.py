@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.cache import (BuildRecord, PageStore, compiled_templates, fingerprint, inputs_digest, keep_pages,
-                             load_build_record, load_page_store, load_reads, save_build_record, save_reads, with_record)
+                             load_build_record, load_page_store, load_reads, load_search_words, save_build_record,
+                             save_reads, save_search_words, with_record)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir
@@ -97,7 +98,8 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
         index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
                             published)
-        outputs = site_outputs(config, index)
+        with _search_words_kept(config, taxonomy, use_cache):
+            outputs = site_outputs(config, index)
         refuse_clashes(outputs)
 
         renderer = Renderer(config, Urls(config.url, config.base_path), drafts,
@@ -123,6 +125,22 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             save_build_record(config, target, BuildRecord(with_record(last.inputs, recorded), folder_digest(target),
                                                           report, digests, last.static_digest))
     return replace(report, seconds=time.perf_counter() - started)
+
+
+@contextmanager
+def _search_words_kept(config: SiteConfig, taxonomy, use_cache: bool):
+    """The search index takes each unchanged story's words and stems from the last build's, kept in .cache/."""
+    if not (use_cache and config.search):
+        yield
+        return
+    from generator import search
+
+    search.use_words(load_search_words(config, taxonomy))
+    try:
+        yield
+    finally:
+        made = search.words_made()
+    save_search_words(config, taxonomy, made)
 
 
 def _record(config: SiteConfig, published: Published, recorded: bytes, index: SiteIndex,

@@ -46,6 +46,7 @@ REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 PAGES_NAME = "pages"
 TEMPLATES_NAME = "templates"
+SEARCH_NAME = "search-words.pickle"
 
 
 def cache_path(config: SiteConfig, name: str = CACHE_NAME) -> Path:
@@ -165,23 +166,37 @@ def compiled_templates(config: SiteConfig) -> Path | None:
 
 
 @dataclass(frozen=True)
-class StoredReads:
-    fingerprint: str  # of the settings, taxonomy, code and libraries that made them
-    reads: dict  # source path -> sources.CachedRead
+class Stored:
+    """A cached value with the fingerprint of the settings, taxonomy, code and libraries that made it."""
+
+    fingerprint: str
+    value: object
 
 
 def load_reads(config: SiteConfig, taxonomy) -> dict:
     stored = _load(cache_path(config))
-    if isinstance(stored, StoredReads) and stored.fingerprint == fingerprint(config, taxonomy):
+    if isinstance(stored, Stored) and stored.fingerprint == fingerprint(config, taxonomy):
         root = _root_prefix(config)
-        return {root + path: read for path, read in stored.reads.items()}
+        return {root + path: read for path, read in stored.value.items()}
     return {}
 
 
 def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
     root = _root_prefix(config)
     relative = {path.removeprefix(root): read for path, read in reads.items() if path.startswith(root)}
-    _store(cache_path(config), StoredReads(fingerprint(config, taxonomy), relative))
+    _store(cache_path(config), Stored(fingerprint(config, taxonomy), relative))  # source path -> CachedRead
+
+
+def load_search_words(config: SiteConfig, taxonomy):
+    """Stories' words and stems from the last build (search.words_made), or None."""
+    stored = _load(cache_path(config, SEARCH_NAME))
+    if isinstance(stored, Stored) and stored.fingerprint == fingerprint(config, taxonomy):
+        return stored.value
+    return None
+
+
+def save_search_words(config: SiteConfig, taxonomy, words) -> None:
+    _store(cache_path(config, SEARCH_NAME), Stored(fingerprint(config, taxonomy), words))
 
 
 def _root_prefix(config: SiteConfig) -> str:

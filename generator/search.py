@@ -20,6 +20,7 @@ includes them) are not.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -121,12 +122,46 @@ def document(entry, zone) -> Document:
     else:
         text = article.summary
     text = " ".join(text.split())
-    title_words = words(article.title)
-    every = title_words | words(text)
+    indexed = _indexed(article.title, text)
     return Document(entry.path, article.title, article.outlet, human_date(article.date, zone),
                     entry.month_path[:7].replace("/", "-"), tuple(topic.name for topic in entry.topics), text,
-                    tuple(sorted(every)), tuple(sorted({stem(w) for w in every})),
-                    tuple(sorted({stem(w) for w in title_words})))
+                    *indexed)
+
+
+def _indexed(title: str, text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A story's words, their stems and its headline's stems; taken from an earlier build's (`use_words`)
+    when its headline and text are unchanged: splitting and stemming were most of the index's time."""
+    key = hashlib.blake2b(f"{title}\0{text}".encode(), digest_size=16).digest() if _keeping else b""
+    indexed = _known.get(key)
+    if indexed is None:
+        title_words = words(title)
+        every = title_words | words(text)
+        indexed = (tuple(sorted(every)), tuple(sorted({stem(w) for w in every})),
+                   tuple(sorted({stem(w) for w in title_words})))
+    if _keeping:
+        _made[key] = indexed
+    return indexed
+
+
+_known: dict[bytes, tuple] = {}  # an earlier build's stories' words, by a digest of headline and text
+_made: dict[bytes, tuple] = {}  # this build's, to keep for the next (words_made)
+_keeping = False
+
+
+def use_words(known: tuple | None) -> None:
+    """Take stories' words and stems from what `words_made()` returned in an earlier build (build.py keeps
+    it in .cache/), and keep this build's for the next."""
+    global _known, _keeping
+    by_text, stems = known if known is not None else ({}, {})
+    _known, _keeping = by_text, True
+    _stems.update(stems)
+
+
+def words_made() -> tuple[dict, dict]:
+    """This build's stories' words, for `use_words` in the next build, and the stem of each word; forgotten here."""
+    global _known, _made, _keeping
+    made, _known, _made, _keeping = _made, {}, {}, False
+    return made, {word: stem(word) for word in {word for indexed in made.values() for word in indexed[0]}}
 
 
 def remember_between_builds() -> None:

@@ -273,7 +273,7 @@ def test_killed_builds_never_leave_a_half_written_site(tmp_path):
     assert sorted(p.name for p in site.iterdir()) == [".cache", "output", "published.json", "seeds",
                                                      "site.yml"], "leftovers are cleared"
     assert sorted(p.name for p in (site / ".cache").iterdir()) == ["builds", "pages", "pages.pickle", "reads.pickle",
-                                                                         "templates"]
+                                                                         "search-words.pickle", "templates"]
 
 
 # ---- script injection, checked in a real browser ------------------------------------------------
