@@ -29,10 +29,11 @@ from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir
 from generator.index import Entry, SiteIndex, build_index
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
-from generator.parallel import fork_imap, fork_map
+from generator.parallel import fork_imap
 from generator.published import (NOTHING_PUBLISHED, RECORD_NAME, Published, dump_record, parse_record, record_after,
                                  record_bytes, write_record)
-from generator.sources import read_sources, read_taxonomy
+from generator.model import Article
+from generator.sources import read_from, read_sources, read_taxonomy
 from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos
 from generator.theme import StaticFile, static_files, template_digests
@@ -105,7 +106,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         renderer = Renderer(config, Urls(config.url, config.base_path), drafts,
                             compiled_templates(config) if use_cache else None)
         renderer.use(index)
-        digests = _digests(config, taxonomy, drafts, index, outputs, workers) if use_cache else {}
+        digests = _digests(config, taxonomy, drafts, index, outputs) if use_cache else {}
         keep = last.reusable_outputs if last is not None else {}
         write = not (strict and diagnostics.items)
         pages = load_page_store(config) if use_cache else None  # files made before, by their inputs
@@ -194,15 +195,15 @@ def _last_build(config: SiteConfig, target: Path, taxonomy, drafts: bool, static
                      _static_digest(static), load_build_record(config, target), published)
 
 
-def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex, outputs: list[Output],
-             workers: int) -> dict[str, bytes | None]:
+def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex,
+             outputs: list[Output]) -> dict[str, bytes | None]:
     """For each output, a digest of everything its bytes depend on: its own inputs, plus what every
     page shows (settings, code, templates, navigation)."""
     shared = _digest((fingerprint(config, taxonomy), str(config.root), drafts, sorted(template_digests(config).items()),
                       index.standalone))
     _entry_digests.clear()
     try:
-        digests = fork_map(lambda n: _digest((shared, outputs[n].inputs)), list(range(len(outputs))), workers)
+        digests = [_digest((shared, output.inputs)) for output in outputs]  # forking costs more than it saves
     finally:
         _entry_digests.clear()  # it keeps every entry alive
     return dict(zip((output.path for output in outputs), digests, strict=True))
@@ -267,7 +268,7 @@ def _digest(inputs, pickler_class=None) -> bytes | None:
 
 
 class _EntriesByDigest(pickle.Pickler):
-    """Pickles each story (Entry) as the digest of its value, taken once per process: a story shows in
+    """Pickles each story (Entry) as the digest of its value, taken once per build: a story shows in
     up to ten outputs (its page, listings, feeds), and pickling it whole for each took seconds at 10k."""
 
     def persistent_id(self, obj):
@@ -275,7 +276,7 @@ class _EntriesByDigest(pickle.Pickler):
             return None
         known = _entry_digests.get(id(obj))
         if known is None or known[0] is not obj:
-            digest = _digest(obj, pickle.Pickler)
+            digest = _digest(obj, _ArticlesByRead)
             if digest is None:
                 raise pickle.PicklingError("a story that cannot be digested")
             known = _entry_digests[id(obj)] = (obj, digest)
@@ -283,6 +284,15 @@ class _EntriesByDigest(pickle.Pickler):
 
 
 _entry_digests: dict[int, tuple[Entry, bytes]] = {}  # id -> (the entry, kept alive; its digest)
+
+
+class _ArticlesByRead(pickle.Pickler):
+    """Pickles an article as what it was read from (its file, its bytes' digest, its fallback date), which
+    with the settings and code in every output's digest decide its value: pickling each article whole
+    was most of the time the outputs' digests took."""
+
+    def persistent_id(self, obj):
+        return read_from(obj) if type(obj) is Article else None
 
 
 def _static_digest(static: list[StaticFile]) -> str:

@@ -99,6 +99,7 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     for path, record in zip(stale, records, strict=True):  # None: same bytes, the cached read stands
         cache[path] = replace(cache[path], stamp=stamps[path]) if record is None else record
     articles: list[Article] = []
+    _reads.clear()
     for path in files:
         record = cache[path]
         for diagnostic in record.diagnostics:
@@ -107,7 +108,20 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
             articles.append(record.article)
             if record.urls is not None:
                 remember_urls(record.article, record.urls)
+            if record.content is not None:
+                _reads[id(record.article)] = (record.article, (record.article.file, record.content, record.undated))
     return settle_ids(articles, diagnostics, config.editorial)
+
+
+def read_from(article: Article) -> tuple | None:
+    """What the article the last read_sources returned was read from: its file, a digest of its bytes and
+    the date it took from git or its mtime, which with the settings and code (the read cache's
+    fingerprint) decide its value. None for any other article, such as one an editor's note changed."""
+    known = _reads.get(id(article))
+    return known[1] if known is not None and known[0] is article else None
+
+
+_reads: dict[int, tuple[Article, tuple]] = {}  # id -> (the article, kept alive; what it was read from)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
