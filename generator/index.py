@@ -21,6 +21,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.model import Article, Related, Topic, outlet_key, placement_fields
 from generator.published import NOTHING_PUBLISHED, Published
+from generator.records import pickled_by_fields
 from generator.stories import Story, cluster_stories
 from generator.sources.outlets import OutletLogo
 from generator.sources.topics import topic_slug
@@ -29,6 +30,7 @@ from generator.urls import slug
 NO_TOPIC = Topic(name="Other news", slug="", order=10**9)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """Another outlet's copy of a story, as the story's page lists it ("Also covered by")."""
@@ -39,6 +41,7 @@ class Coverage:
     date: datetime
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One story as the site lists it: its lead document, shown at `path`."""
@@ -89,6 +92,7 @@ class Entry:
                      if not (item.url and item.url in urls) and item.title.casefold() not in titles)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TopicCount:
     """What the topics overview shows, so editing a story re-renders it only when a count changes."""
@@ -115,6 +119,7 @@ class TopicListing:
         return TopicCount(self.topic, len(self.entries))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class MonthCount:
     """What the archive shows of a month."""
@@ -177,6 +182,7 @@ class Feed:
     entries: tuple[Entry, ...]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class EditionCount:
     """What the editions overview shows of one week."""
@@ -262,6 +268,7 @@ class Edition:
         return _grouped_by_topic(sorted((e for e in self.entries if id(e) not in top), key=_newest_key))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Redirect:
     """Where a copy of a story would have had its own page: it sends readers to the story's page."""
@@ -574,6 +581,7 @@ def newest_update(entries) -> datetime | None:
 # ---- outlets: /sources/ and /sources/<slug>/ ---------------------------------------------------------
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Outlet:
     """A publisher whose stories the site lists: the provider an item names, else its URL's host."""
@@ -587,6 +595,7 @@ class Outlet:
         return outlet_path(self.slug)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class OutletCount:
     """What the outlets overview shows, so editing a story re-renders it only when a count changes."""

@@ -142,6 +142,7 @@ def placement_fields(cls=None) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls or Article) if f.metadata.get("affects") != "content")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Topic:
     name: str

@@ -21,6 +21,7 @@ from generator.feeds import FEED_FORMATS, FeedFormat
 from generator.images.plan import MANIFEST_PATH, published_manifest, shown_images
 from generator.index import Entry, Feed, SiteIndex, newest_update, tag_uri
 from generator.output import OutputError
+from generator.records import pickled_by_fields
 from generator.search import index_files
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -63,6 +64,7 @@ def page(folder: str, template: str, context: dict, lastmod: datetime | None, si
     return Output(folder + INDEX_FILE, template, context, lastmod, sitemap=sitemap)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FeedLink:
     """A feed as a page offers it: in <link rel="alternate"> (base.html) and in words."""
@@ -79,6 +81,7 @@ def feed_links(feed: Feed) -> tuple[FeedLink, ...]:
                  for format in FEED_FORMATS)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Pagination:
     """One page of a paginated listing: base/, base/page/2/, ..."""
@@ -247,6 +250,7 @@ def feeds(index: SiteIndex) -> list[Output]:
             for feed in index.feeds for format in FEED_FORMATS]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FeedOutline:
     """A feed as the OPML list names it: a new story re-renders the list only when a feed comes or goes."""
