@@ -8,6 +8,8 @@ dict is ever constructed, and aliases are refused (a "billion laughs" file expan
 
 from __future__ import annotations
 
+import re
+
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import ScalarNode, SequenceNode
@@ -121,6 +123,9 @@ def _may_anchor(text: str) -> bool:
 
 def load_strings(text: str):
     """Load one YAML document with plain scalars kept as strings (and `~`/`null`/empty as None)."""
+    simple = _simple_mapping(text)
+    if simple is not None:
+        return simple
     loader = StringLoader(text)
     try:
         return loader.load(tree=not _may_anchor(text))
@@ -131,3 +136,92 @@ def load_strings(text: str):
 def load_typed(text: str):
     """Load one YAML document with YAML's own types (for configuration files)."""
     return yaml.load(text, Loader=SafeLoader)
+
+
+# The shape a Smartable item's front matter has, line by line: indentation, "- " for a list item, then
+# `key:` followed by nothing (a block follows) or by a value on the same line, or a list item's value
+# alone. A value is double-quoted, escaping only `"` and `\`, or plain from a few characters no YAML
+# indicator or comment can hide in. Front matter of that shape is read here, a third faster than libyaml
+# builds its nodes; anything else, however slightly different, goes to libyaml.
+_WORD = r"[A-Za-z0-9._+/()'-]"
+_PLAIN = rf"(?:[A-Za-z0-9/]{_WORD}*(?::{_WORD}+)*(?: [A-Za-z0-9(/]{_WORD}*(?::{_WORD}+)*)*|-[0-9][0-9.]*)"
+_QUOTED = r'"([^"\\\n]*(?:\\["\\][^"\\\n]*)*)"'
+_LINE = re.compile(rf"^( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: {_QUOTED}| ({_PLAIN}))?|{_QUOTED}|({_PLAIN}))$"
+                   r"|^ *$", re.M)
+_ESCAPED = re.compile(r'\\(["\\])')
+_AWKWARD = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")  # breaks and spaces libyaml reads its own way
+
+
+def _simple_mapping(text: str) -> dict | None:
+    """What StringLoader gives for `text`, when it has the simple shape above (else None)."""
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    for character in _AWKWARD:
+        if character in text:
+            return None
+    root: dict = {}
+    open_blocks: list[tuple[int, dict | list]] = [(0, root)]  # (column, block), innermost last
+    pending = None  # (mapping, key, column) of a key with nothing after its colon
+    expected = 0
+    for line in _LINE.finditer(text):
+        if line.start() != expected:
+            return None  # a line of another shape
+        expected = line.end() + 1
+        indent, dash, key, quoted, plain, item_quoted, item_plain = line.groups()
+        if indent is None:
+            continue  # blank
+        column = len(indent)
+        if pending is not None:
+            owner, name, at = pending
+            pending = None
+            if column > at:
+                owner[name] = [] if dash else {}
+                open_blocks.append((column, owner[name]))
+            else:  # (a list beside its key, valid YAML, is refused below: a dash in a mapping)
+                owner[name] = None
+        while open_blocks[-1][0] > column:
+            open_blocks.pop()
+        block_column, block = open_blocks[-1]
+        if block_column != column:
+            return None
+        if dash:
+            if type(block) is not list:
+                return None
+            column += 2
+            if key is None:
+                value = _scalar(item_quoted, item_plain)
+                if value is _NOT_SIMPLE:
+                    return None
+                block.append(value)
+                continue
+            item: dict = {}
+            block.append(item)
+            open_blocks.append((column, item))
+            block = item
+        elif key is None or type(block) is not dict:
+            return None
+        if key in NULL_WORDS:
+            return None  # a key `null` is None to libyaml
+        if quoted is None and plain is None:
+            pending = (block, key, column)
+            continue
+        value = _scalar(quoted, plain)
+        if value is _NOT_SIMPLE:
+            return None
+        block[key] = value
+    if expected < len(text):
+        return None
+    if pending is not None:
+        pending[0][pending[1]] = None
+    return root or None
+
+
+_NOT_SIMPLE = object()
+
+
+def _scalar(quoted: str | None, plain: str | None):
+    if quoted is None:
+        return None if plain in NULL_WORDS else plain
+    if "\\" in quoted:
+        quoted = _ESCAPED.sub(r"\1", quoted)
+    return quoted if quoted.isprintable() or not quoted else _NOT_SIMPLE  # libyaml refuses control characters

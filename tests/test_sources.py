@@ -6,9 +6,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import minimal_site, shared_dir, write
 from generator.config import SiteConfig
+from generator import yamlload
 from generator.diagnostics import Diagnostics, SourceError
 from generator.model import Topic
 from generator.sources import read_file, read_sources, read_taxonomy, source_files
@@ -288,3 +292,120 @@ def test_every_key_the_real_corpus_uses_is_known(folder):
     articles, _ = read_corpus_folder(folder, diagnostics)
     assert len(articles) > 100
     assert [str(d) for d in diagnostics.reported if "unknown key" in d.message] == []
+
+
+# ---- front matter of the common shape, read without libyaml, reads as libyaml reads it ----------
+
+_PLAIN = list("aZ09 .:-_/'()+") + ["é", "日", "null", "https://x.org/a-b", "-1", "- "]
+_TRICKY = list("\"\\#&*!|>%@`,[]{}?~=") + ["\u00a0", "\t", "\x85", "\u2028", "\ufeff", "\x01", "\x7f", "\r", "\n",
+                                          "NULL", ": ", " #", "  "]
+_text = st.lists(st.one_of(*[st.sampled_from(_PLAIN)] * 5, st.sampled_from(_TRICKY)), max_size=8).map("".join)
+_key = st.one_of(*[st.sampled_from(["title", "webUrl", "a-b", "_k", "K9"])] * 6,
+                 st.sampled_from(["null", "Null", "x y", "9", "~", "", "a" * 101]), _text)
+
+
+def _scalar_source(value: str, style: str) -> str:
+    if style == "quoted":
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + value + '"' if style == "raw" else value
+
+
+_scalar = st.builds(_scalar_source, _text, st.sampled_from(["quoted", "quoted", "raw", "plain", "plain"]))
+_values = st.recursive(_scalar, lambda inner: st.one_of(st.lists(inner, max_size=3).map(lambda v: ("list", v)),
+                                                          st.lists(st.tuples(_key, inner), max_size=3).map(
+                                                              lambda v: ("map", v))), max_leaves=12)
+
+
+def _yaml_lines(value, column: int, gap: int, dash_gap: int) -> list[str]:
+    """A mapping or list written in block style, `gap` more spaces per level (a list `dash_gap` more)."""
+    if isinstance(value, str):
+        return [" " * column + value]
+    kind, items = value
+    lines = []
+    for item in items:
+        if kind == "list":
+            if isinstance(item, str):
+                lines.append(" " * column + "- " + item)
+            else:
+                nested = _yaml_lines(item, column + 2, gap, dash_gap)
+                lines += [(" " * column + "- " + nested[0].lstrip(" ")) if nested else " " * column + "-", *nested[1:]]
+        else:
+            key, inner = item
+            if isinstance(inner, str):
+                lines.append(f"{' ' * column}{key}: {inner}" if inner else f"{' ' * column}{key}:")
+            else:
+                lines.append(f"{' ' * column}{key}:")
+                lines += _yaml_lines(inner, column + (dash_gap if inner[0] == "list" else gap), gap, dash_gap)
+    return lines
+
+
+_word = st.text(alphabet="aZ09._+/()'-:", min_size=1, max_size=6).filter(lambda w: w[0].isalnum() and w[-1] != ":")
+_smartable_scalar = st.one_of(
+    st.builds(_scalar_source, st.text(max_size=10), st.just("quoted")),
+    st.builds(_scalar_source, st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=10),
+              st.just("quoted")),
+    st.lists(_word, min_size=1, max_size=3).map(" ".join),
+    st.sampled_from(["null", "true", "16", "-1", "2024-12-30T15:31:00Z", "https://example.org/a-b_c"]))
+_smartable_key = st.sampled_from(["title", "excerpt", "webUrl", "provider", "name", "images", "url", "a-b", "_x"])
+_smartable_values = st.recursive(_smartable_scalar, lambda inner: st.one_of(
+    st.lists(inner, min_size=1, max_size=3).map(lambda v: ("list", v)),
+    st.lists(st.tuples(_smartable_key, inner), min_size=1, max_size=3).map(lambda v: ("map", v))), max_leaves=10)
+_documents = st.one_of(
+    st.builds(lambda items, gap: "\n".join(_yaml_lines(("map", items), 0, gap, gap)),
+              st.lists(st.tuples(_smartable_key, _smartable_values), min_size=1, max_size=5), st.sampled_from([2, 4])),
+    st.builds(lambda items, gap, dash_gap, newline, blank: newline.join(
+        line for n, line in enumerate(_yaml_lines(("map", items), 0, gap, dash_gap)) for line in (
+            (line, "") if n == blank else (line,))),
+        st.lists(st.tuples(_key, _values), min_size=1, max_size=5), st.sampled_from([1, 2, 2, 4]),
+        st.sampled_from([0, 2, 2, 4]), st.sampled_from(["\n", "\n", "\r\n"]), st.integers(0, 6)),
+    st.lists(st.one_of(_text, st.builds(lambda k, v: f"{k}: {v}", _key, _scalar)), max_size=6).map("\n".join),
+)
+
+
+def _libyaml(text: str):
+    loader = yamlload.StringLoader(text)
+    try:
+        return loader.load()
+    finally:
+        loader.dispose()
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_documents)
+def test_front_matter_reads_the_same_whether_libyaml_reads_it_or_not(text):
+    try:
+        expected = _libyaml(text)
+    except yaml.YAMLError:
+        with pytest.raises(yaml.YAMLError):
+            yamlload.load_strings(text)
+        return
+    assert _same(yamlload.load_strings(text), expected)
+
+
+def test_the_corpus_front_matter_reads_the_same_whether_libyaml_reads_it_or_not():
+    corpus = shared_dir("corpus")
+    checked = 0
+    for path in sorted(corpus.rglob("*")):
+        text = path.read_bytes().decode("utf-8", "replace") if path.is_file() else ""
+        lines = text.split("\n")
+        end = next((n for n, line in enumerate(lines[1:], 1) if line.rstrip() in ("---", "...")), None)
+        if lines[0].rstrip() != "---" or end is None:
+            continue
+        front = "\n".join(lines[1:end])
+        try:
+            expected = _libyaml(front)
+        except yaml.YAMLError:
+            continue
+        assert _same(yamlload.load_strings(front), expected), path
+        checked += 1
+    assert checked > 200
