@@ -145,7 +145,7 @@ def load_typed(text: str):
 # builds its nodes; anything else, however slightly different, goes to libyaml.
 _WORD = r"[A-Za-z0-9._+/()'-]"
 _PLAIN = rf"(?:[A-Za-z0-9/]{_WORD}*(?::{_WORD}+)*(?: [A-Za-z0-9(/]{_WORD}*(?::{_WORD}+)*)*|-[0-9][0-9.]*)"
-_QUOTED = r'"([^"\\\n]*(?:\\["\\][^"\\\n]*)*)"'
+_QUOTED = r'("[^"\\\n]*(?:\\["\\][^"\\\n]*)*")'  # with its quotes: findall gives "" for no value
 _LINE = re.compile(rf"^( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: {_QUOTED}| ({_PLAIN}))?|{_QUOTED}|({_PLAIN}))$"
                    r"|^ *$", re.M)
 _ESCAPED = re.compile(r'\\(["\\])')
@@ -159,16 +159,14 @@ def _simple_mapping(text: str) -> dict | None:
     for character in _AWKWARD:
         if character in text:
             return None
+    lines = _LINE.findall(text)
+    if len(lines) != text.count("\n") + 1:
+        return None  # a line of another shape (each line matches once at most)
     root: dict = {}
     open_blocks: list[tuple[int, dict | list]] = [(0, root)]  # (column, block), innermost last
     pending = None  # (mapping, key, column) of a key with nothing after its colon
-    expected = 0
-    for line in _LINE.finditer(text):
-        if line.start() != expected:
-            return None  # a line of another shape
-        expected = line.end() + 1
-        indent, dash, key, quoted, plain, item_quoted, item_plain = line.groups()
-        if indent is None:
+    for indent, dash, key, quoted, plain, item_quoted, item_plain in lines:
+        if not (key or item_quoted or item_plain):
             continue  # blank
         column = len(indent)
         if pending is not None:
@@ -188,7 +186,7 @@ def _simple_mapping(text: str) -> dict | None:
             if type(block) is not list:
                 return None
             column += 2
-            if key is None:
+            if not key:
                 value = _scalar(item_quoted, item_plain)
                 if value is _NOT_SIMPLE:
                     return None
@@ -198,19 +196,17 @@ def _simple_mapping(text: str) -> dict | None:
             block.append(item)
             open_blocks.append((column, item))
             block = item
-        elif key is None or type(block) is not dict:
+        elif not key or type(block) is not dict:
             return None
         if key in NULL_WORDS:
             return None  # a key `null` is None to libyaml
-        if quoted is None and plain is None:
+        if not (quoted or plain):
             pending = (block, key, column)
             continue
         value = _scalar(quoted, plain)
         if value is _NOT_SIMPLE:
             return None
         block[key] = value
-    if expected < len(text):
-        return None
     if pending is not None:
         pending[0][pending[1]] = None
     return root or None
@@ -219,9 +215,10 @@ def _simple_mapping(text: str) -> dict | None:
 _NOT_SIMPLE = object()
 
 
-def _scalar(quoted: str | None, plain: str | None):
-    if quoted is None:
+def _scalar(quoted: str, plain: str):
+    if not quoted:
         return None if plain in NULL_WORDS else plain
+    quoted = quoted[1:-1]
     if "\\" in quoted:
         quoted = _ESCAPED.sub(r"\1", quoted)
     return quoted if quoted.isprintable() or not quoted else _NOT_SIMPLE  # libyaml refuses control characters
