@@ -37,6 +37,26 @@ def test_an_edit_after_a_cached_build_is_seen(site, tmp_path):
     assert "Quartz Weekly" in (tmp_path / "out" / "index.html").read_text()
 
 
+def test_a_few_edits_left_out_of_the_saved_cache_are_read_again_never_lost(site, tmp_path, monkeypatch):
+    from generator import build as build_module
+
+    monkeypatch.setattr(build_module, "UNSAVED_SHARE", 2)  # left as it was for up to half of them, on this small site
+    config = load_config(site / "site.yml")
+    build(config, output=tmp_path / "out", show_progress=False)
+    saved = cache_path(config).read_bytes()
+    _retitle_seed(site)
+    build(config, output=tmp_path / "out", show_progress=False)
+    assert cache_path(config).read_bytes() == saved, "one edit is not worth saving the read cache for"
+    seed = site / "seeds" / "001_66d0eec8100579d4.txt"
+    seed.write_text(seed.read_text().replace("Quartz", "Quartz Weekly"))
+    assert build(config, output=tmp_path / "out", show_progress=False).read > 0
+    assert build(config, output=tmp_path / "out", show_progress=False).up_to_date
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "Quartz Weekly" in page and "Retitled: Ethical" in page
+    build(config, output=tmp_path / "clean", show_progress=False, use_cache=False)
+    assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "clean")
+
+
 def test_the_cache_is_dropped_when_settings_change_or_it_is_damaged(site, tmp_path):
     config = load_config(site / "site.yml")
     build(config, output=tmp_path / "out", show_progress=False)
