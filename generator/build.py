@@ -137,12 +137,14 @@ def _search_words_kept(config: SiteConfig, taxonomy, use_cache: bool):
         return
     from generator import search
 
-    search.use_words(load_search_words(config, taxonomy))
+    known = load_search_words(config, taxonomy)
+    search.use_words(known)
     try:
         yield
     finally:
         made = search.words_made()
-    save_search_words(config, taxonomy, made)
+    if known is None or made.keys() != known[0].keys():  # the same stories' text: the same words
+        save_search_words(config, taxonomy, (made, search.stems_of(made)))
 
 
 def _record(config: SiteConfig, published: Published, recorded: bytes, index: SiteIndex,

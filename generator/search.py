@@ -149,19 +149,24 @@ _keeping = False
 
 
 def use_words(known: tuple | None) -> None:
-    """Take stories' words and stems from what `words_made()` returned in an earlier build (build.py keeps
-    it in .cache/), and keep this build's for the next."""
+    """Take stories' words and stems from an earlier build's `words_made()` and `stems_of` them (build.py
+    keeps them in .cache/), and keep this build's for the next."""
     global _known, _keeping
     by_text, stems = known if known is not None else ({}, {})
     _known, _keeping = by_text, True
     _stems.update(stems)
 
 
-def words_made() -> tuple[dict, dict]:
-    """This build's stories' words, for `use_words` in the next build, and the stem of each word; forgotten here."""
+def words_made() -> dict:
+    """This build's stories' words, for `use_words` in the next build (with `stems_of` them); forgotten here."""
     global _known, _made, _keeping
     made, _known, _made, _keeping = _made, {}, {}, False
-    return made, {word: stem(word) for word in {word for indexed in made.values() for word in indexed[0]}}
+    return made
+
+
+def stems_of(made: dict) -> dict[str, str]:
+    """The stem of each word of the stories in `made`."""
+    return {word: stem(word) for word in {word for indexed in made.values() for word in indexed[0]}}
 
 
 def remember_between_builds() -> None:
