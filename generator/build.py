@@ -96,6 +96,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
         if use_cache and sum(cached.get(path) is not read for path, read in reads.items()) * UNSAVED_SHARE > len(reads):
             save_reads(config, taxonomy, reads)
+        reads = cached = None  # the stories stay; what else each read kept goes (tens of MB at 100,000)
         articles = Overlay().apply(articles, read_editorial(config, diagnostics), diagnostics)  # the editors' hand
         articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
         index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
@@ -144,7 +145,7 @@ def _search_words_kept(config: SiteConfig, taxonomy, use_cache: bool):
     finally:
         made = search.words_made()
     if known is None or made.keys() != known[0].keys():  # the same stories' text: the same words
-        save_search_words(config, taxonomy, (made, search.stems_of(made)))
+        save_search_words(config, taxonomy, made, search.stems_of(made))
 
 
 def _record(config: SiteConfig, published: Published, recorded: bytes, index: SiteIndex,

@@ -165,38 +165,60 @@ def compiled_templates(config: SiteConfig) -> Path | None:
     return folder / current
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A cached value with the fingerprint of the settings, taxonomy, code and libraries that made it."""
-
-    fingerprint: str
-    value: object
-
-
 def load_reads(config: SiteConfig, taxonomy) -> dict:
-    stored = _load(cache_path(config))
-    if isinstance(stored, Stored) and stored.fingerprint == fingerprint(config, taxonomy):
-        root = _root_prefix(config)
-        return {root + path: read for path, read in stored.value.items()}
-    return {}
+    stored = _load_mappings(cache_path(config), fingerprint(config, taxonomy), 1)
+    if stored is None:
+        return {}
+    root = _root_prefix(config)
+    return {root + path: read for path, read in stored[0].items()}
 
 
 def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
     root = _root_prefix(config)
     relative = {path.removeprefix(root): read for path, read in reads.items() if path.startswith(root)}
-    _store(cache_path(config), Stored(fingerprint(config, taxonomy), relative))  # source path -> CachedRead
+    _store_mappings(cache_path(config), fingerprint(config, taxonomy), relative)  # source path -> CachedRead
 
 
-def load_search_words(config: SiteConfig, taxonomy):
-    """Stories' words and stems from the last build (search.words_made), or None."""
-    stored = _load(cache_path(config, SEARCH_NAME))
-    if isinstance(stored, Stored) and stored.fingerprint == fingerprint(config, taxonomy):
-        return stored.value
-    return None
+def load_search_words(config: SiteConfig, taxonomy) -> tuple[dict, dict] | None:
+    """Stories' words and the stem of each word, from the last build (search.words_made, search.stems_of)."""
+    stored = _load_mappings(cache_path(config, SEARCH_NAME), fingerprint(config, taxonomy), 2)
+    return (stored[0], stored[1]) if stored is not None else None
 
 
-def save_search_words(config: SiteConfig, taxonomy, words) -> None:
-    _store(cache_path(config, SEARCH_NAME), Stored(fingerprint(config, taxonomy), words))
+def save_search_words(config: SiteConfig, taxonomy, words: dict, stems: dict) -> None:
+    _store_mappings(cache_path(config, SEARCH_NAME), fingerprint(config, taxonomy), words, stems)
+
+
+def _store_mappings(path: Path, stamp: str, *mappings: dict) -> None:
+    """`stamp`, then each mapping in CHUNKS parts pickled one by one: pickling 100,000 reads at once held an
+    index of every object pickled, 130 MB at the peak of a build."""
+    parts: list = [stamp]
+    for mapping in mappings:
+        items = list(mapping.items())
+        size = -(-len(items) // CHUNKS) or 1
+        chunks = [dict(items[start:start + size]) for start in range(0, len(items), size)]
+        parts += [len(chunks), *chunks]
+    _store(path, *parts)
+
+
+def _load_mappings(path: Path, stamp: str, count: int) -> list[dict] | None:
+    """The `count` mappings _store_mappings kept in `path` under `stamp`; None if there are none."""
+    try:
+        with open(path, "rb") as stored:
+            if pickle.load(stored) != stamp:
+                return None
+            mappings = []
+            for _ in range(count):
+                mapping: dict = {}
+                for _ in range(pickle.load(stored)):
+                    mapping.update(pickle.load(stored))
+                mappings.append(mapping)
+    except Exception:  # missing, truncated or from another version: start afresh
+        return None
+    return mappings
+
+
+CHUNKS = 16
 
 
 def _root_prefix(config: SiteConfig) -> str:

@@ -60,9 +60,10 @@ def test_a_few_edits_left_out_of_the_saved_cache_are_read_again_never_lost(site,
 def test_the_cache_is_dropped_when_settings_change_or_it_is_damaged(site, tmp_path):
     config = load_config(site / "site.yml")
     build(config, output=tmp_path / "out", show_progress=False)
-    stored = pickle.loads(cache_path(config).read_bytes())
-    poisoned = {path: record.__class__(record.stamp, None, ()) for path, record in stored.value.items()}
-    cache_path(config).write_bytes(pickle.dumps(replace(stored, value=poisoned)))
+    with open(cache_path(config), "rb") as stored:
+        stamp, chunks = pickle.load(stored), [pickle.load(stored) for _ in range(pickle.load(stored))]
+    poisoned = [{path: record.__class__(record.stamp, None, ()) for path, record in chunk.items()} for chunk in chunks]
+    cache_path(config).write_bytes(b"".join(pickle.dumps(value) for value in (stamp, len(poisoned), *poisoned)))
     retitled = load_config(write(site / "site.yml", (site / "site.yml").read_text().replace(
         "title: AI in Healthcare Digest", "title: Renamed")))
     report = build(retitled, output=tmp_path / "out", show_progress=False)
