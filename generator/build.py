@@ -28,11 +28,11 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir
 from generator.index import Entry, SiteIndex, build_index
+from generator.model import Article
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap
 from generator.published import (NOTHING_PUBLISHED, RECORD_NAME, Published, dump_record, parse_record, record_after,
                                  record_bytes, write_record)
-from generator.model import Article
 from generator.sources import read_from, read_sources, read_taxonomy
 from generator.sources.editorial import Overlay, read_editorial
 from generator.sources.outlets import read_outlet_logos

@@ -203,19 +203,17 @@ def _store_mappings(path: Path, stamp: str, *mappings: dict) -> None:
 
 def _load_mappings(path: Path, stamp: str, count: int) -> list[dict] | None:
     """The `count` mappings _store_mappings kept in `path` under `stamp`; None if there are none."""
-    try:
-        with open(path, "rb") as stored:
-            if pickle.load(stored) != stamp:
-                return None
-            mappings = []
-            for _ in range(count):
-                mapping: dict = {}
-                for _ in range(pickle.load(stored)):
-                    mapping.update(pickle.load(stored))
-                mappings.append(mapping)
-    except Exception:  # missing, truncated or from another version: start afresh
-        return None
-    return mappings
+
+    def mappings(load) -> list[dict]:
+        made = []
+        for _ in range(count):
+            mapping: dict = {}
+            for _ in range(load()):
+                mapping.update(load())
+            made.append(mapping)
+        return made
+
+    return _load_stamped(path, stamp, mappings)
 
 
 CHUNKS = 16
@@ -260,13 +258,7 @@ class BuildRecord:
 
 def load_build_record(config: SiteConfig, target: Path) -> BuildRecord | None:
     where = str(target.resolve())
-    try:
-        with open(_record_path(config, where), "rb") as stored:
-            if pickle.load(stored) != where:
-                return None
-            record = pickle.load(stored)
-    except Exception:  # missing, truncated or from another version: start afresh
-        return None
+    record = _load_stamped(_record_path(config, where), where, lambda load: load())
     return record if isinstance(record, BuildRecord) else None
 
 
@@ -308,6 +300,16 @@ def _load(path: Path):
         with open(path, "rb") as stored:
             return pickle.load(stored)
     except Exception:  # missing, truncated or from another version: start afresh
+        return None
+
+
+def _load_stamped(path: Path, stamp: str, rest):
+    """`rest(load)` of the file at `path` whose first value is `stamp`, `load` reading each value after it;
+    None if the file is missing, damaged, from another version or under another stamp."""
+    try:
+        with open(path, "rb") as stored:
+            return rest(lambda: pickle.load(stored)) if pickle.load(stored) == stamp else None
+    except Exception:  # start afresh
         return None
 
 
