@@ -1,0 +1,91 @@
+import os
+import time
+
+import pytest
+
+from generator import parallel
+from generator.parallel import WorkerFailed, fork_imap, fork_map
+
+CALLER = os.getpid()
+
+
+@pytest.fixture(autouse=True)
+def always_fork(monkeypatch):
+    monkeypatch.setattr(parallel, "THRESHOLD", 1)
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def uneven(n: int) -> tuple[int, int]:
+    if n % 7 == 0:
+        time.sleep(0.002)  # some items take longer, so chunks finish out of order
+    return n, n * n
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_results_come_back_in_input_order_as_a_serial_run_gives_them(workers):
+    items = list(range(500))
+    assert fork_map(uneven, items, workers) == [uneven(n) for n in items]
+    assert no_children_left()
+
+
+def test_progress_sees_every_result_once():
+    seen = []
+
+    def progress(results):
+        for result in results:
+            seen.append(result)
+            yield result
+
+    assert fork_map(str, list(range(300)), 2, progress) == [str(n) for n in range(300)]
+    assert seen == [str(n) for n in range(300)]
+
+
+def fails_in_a_child(n: int) -> int:
+    if os.getpid() != CALLER:
+        raise ValueError(f"item {n} is bad")
+    time.sleep(0.001)  # leave the child time to claim chunks
+    return n
+
+
+def test_an_error_in_a_child_reaches_the_caller_and_no_process_is_left():
+    with pytest.raises(ValueError, match="is bad"):
+        fork_map(fails_in_a_child, list(range(2000)), 2)
+    assert no_children_left()
+
+
+def dies_in_a_child(n: int) -> int:
+    if os.getpid() != CALLER:
+        os._exit(9)
+    time.sleep(0.001)
+    return n
+
+
+def test_a_child_that_dies_is_reported_instead_of_waited_for():
+    with pytest.raises(WorkerFailed):
+        fork_map(dies_in_a_child, list(range(2000)), 2)
+    assert no_children_left()
+
+
+def test_stopping_early_stops_the_children():
+    results = fork_imap(uneven, list(range(5000)), 3)
+    assert next(results) == (0, 0)
+    results.close()
+    assert no_children_left()
+
+
+def test_an_error_in_the_caller_stops_the_children():
+    def fails_in_the_caller(n: int) -> int:
+        if os.getpid() == CALLER and n > 100:
+            raise KeyError(n)
+        return n
+
+    with pytest.raises(KeyError):
+        fork_map(fails_in_the_caller, list(range(3000)), 2)
+    assert no_children_left()
