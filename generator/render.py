@@ -4,6 +4,7 @@ theme, and a site may override any one of them."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import css_inline
@@ -77,6 +78,9 @@ class _Environment(Environment):
         return self.globals if not d else super().make_globals(d)
 
 
+DATES_KEPT = 4096
+
+
 def make_environment(config: SiteConfig, urls: Urls, compiled: Path | None = None) -> Environment:
     """The templates' environment; `compiled`, a folder keeping compiled templates between builds."""
     own, theme_dir = template_dirs(config)
@@ -97,10 +101,12 @@ def make_environment(config: SiteConfig, urls: Urls, compiled: Path | None = Non
     env.add_plain_globals(url=lambda thing="": urls.path(path_of(thing)),
                           absolute_url=lambda thing="": urls.absolute(path_of(thing)),
                           shared_image=lambda image: shared_image(image, urls))
+    tz = config.tz
     env.filters.update(
-        iso_date=lambda d: d.astimezone(config.tz).isoformat(),
-        human_date=lambda d: human_date(d, config.tz),
-        month_label=lambda d: month_label(d, config.tz),
+        # A story's date is printed three or four times on its page, and again in every list showing it.
+        iso_date=lru_cache(DATES_KEPT)(lambda d: d.astimezone(tz).isoformat()),
+        human_date=lru_cache(DATES_KEPT)(lambda d: human_date(d, tz)),
+        month_label=lambda d: month_label(d, tz),
         rebase=urls.rebase_html,
         json_ld=_json_for_script,
         news_article=lambda entry: news_article(entry, config, urls),
@@ -138,9 +144,12 @@ def news_article(entry: Entry, config: SiteConfig, urls: Urls) -> dict:
     return data
 
 
+_JSON_LD = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # one, not one per page
+
+
 def _json_for_script(data) -> Markup:
     """JSON safe inside <script>: no '<', '>' or '&' can end the element or open a comment."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = _JSON_LD.encode(data)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 

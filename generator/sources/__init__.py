@@ -48,7 +48,7 @@ def read_file(path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
     return _article(label, read_bytes(label, path, config.max_file_bytes), path, config, taxonomy, diagnostics)
 
 
-def _article(label: str, data: bytes, path: Path, config: SiteConfig, taxonomy: tuple[Topic, ...],
+def _article(label: str, data: bytes, path: Path | str, config: SiteConfig, taxonomy: tuple[Topic, ...],
              diagnostics: Diagnostics, undated=fallback_date) -> Article:
     text, lossy = decode(label, data)
     if lossy:
@@ -145,14 +145,13 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
         return undated[-1]
 
     try:
-        file = Path(path)
-        label = file.relative_to(config.root).as_posix()
-        data = read_bytes(label, file, config.max_file_bytes)
+        label = _label(path, config.root)
+        data = read_bytes(label, path, config.max_file_bytes)
         content = hashlib.blake2b(data, digest_size=16).digest()
         if cached is not None and cached.content == content and (
-                cached.undated is None or fallback_date(file) == cached.undated):
+                cached.undated is None or fallback_date(Path(path)) == cached.undated):
             return None
-        article = _article(label, data, file, config, taxonomy, local, recorded_date)
+        article = _article(label, data, path, config, taxonomy, local, recorded_date)
         urls = story_urls(article) if article.kind == "article" else None
     except SourceError as error:
         local.add(error.diagnostic)
@@ -163,6 +162,16 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
         local.add(SourceError(os.path.relpath(path, config.root),
                               f"could not be read ({type(error).__name__}: {error})").diagnostic)
     return CachedRead(stamp, article, tuple(local.reported), content, undated[0] if undated else None, urls)
+
+
+def _label(path: str, root: Path) -> str:
+    """A listed file's path relative to the site root, '/'-separated (Article.file). By string, as the
+    listing made `path` from the root: through pathlib this was a twelfth of reading a story."""
+    prefix = os.path.join(str(root), "")
+    if not path.startswith(prefix):
+        return Path(path).relative_to(root).as_posix()
+    label = path[len(prefix):]
+    return label.replace(os.sep, "/") if os.sep != "/" else label
 
 
 def settle_ids(articles: list[Article], diagnostics: Diagnostics, editorial: tuple[str, ...] = ()) -> list[Article]:

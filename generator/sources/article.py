@@ -43,7 +43,7 @@ OTHER_NAMES = {"tags": "topics", "categories": "topics", "description": "summary
 _BY_LOWER = {name.lower(): name for name in FIELDS_READ}
 
 
-def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
+def build_article(doc: Document, file: Path | str, kind: str, config: SiteConfig,
                   taxonomy: tuple[Topic, ...], diagnostics: Diagnostics, undated=fallback_date) -> Article:
     """`undated` gives the date of a document that has none (the read cache records what it gave)."""
     fields = FieldReader(doc.meta or {}, doc.path, diagnostics, config.tz, config.max_field_chars)
@@ -53,13 +53,13 @@ def build_article(doc: Document, file: Path, kind: str, config: SiteConfig,
     featured = (doc.meta or {}).get("featuredContent")
     title, blocks, body_html = _title_and_body(doc, fields)
     if not title:
-        title = file.stem
+        title = Path(file).stem
         diagnostics.warn(doc.path, f"no title; using the file name '{title}'")
     summary = mark_cut(fields.text("excerpt", "summary") or _first_paragraph(blocks, body_html))
     # Plain text has no place for a date or topics: taking them from git and keywords is how it is
     # read, so that is reported as information; front matter could have held them, so it warns.
     report = partial(diagnostics.info if doc.meta is None else diagnostics.warn, doc.path)
-    date = fields.date("publishedDateTime", "date") or _undated(undated(file), report if kind != "page" else None)
+    date = fields.date("publishedDateTime", "date") or _undated(undated(Path(file)), report if kind != "page" else None)
     topics = fields.string_list("topics")
     if len(topics) > MAX_TOPICS:
         diagnostics.warn(doc.path, f"{len(topics)} topics; only the first {MAX_TOPICS} are kept")
