@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def build_command(config_path: Path, drafts: bool, output: Path | None, base_pat
         _fail(str(exc))
     except Exception as exc:
         _fail(_template_error(exc))
+    # What the build left is never collected again: the interpreter's last collection at exit would walk
+    # all of it (0.3 s of a 6 s build at 10,000 stories).
+    gc.freeze()
     for diagnostic in report.diagnostics.reported:
         if not quiet or diagnostic.severity == "error":
             click.echo(str(diagnostic), err=True)
