@@ -83,17 +83,24 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         last = _last_build(config, target, taxonomy, drafts, static, recorded) if use_cache else None
         if last is not None and last.up_to_date:
             return replace(last.record.report, seconds=time.perf_counter() - started, written=False, up_to_date=True)
-        # What only a build with work to do needs: importing it was a third of a build with nothing changed.
-        from generator.images.plan import plan_images
-        from generator.render import Renderer
-        from generator.routes import refuse_clashes, site_outputs
-        from generator.urls import Urls
-
         published = parse_record(recorded) if recorded else NOTHING_PUBLISHED
+        renderers = []
+
+        def get_ready() -> None:
+            """While the workers read: import what only a build with work to do needs (importing it was a
+            third of a build with nothing changed) and compile the templates once, for every worker."""
+            from generator.render import Renderer
+            from generator.urls import Urls
+
+            renderers.append(Renderer(config, Urls(config.url, config.base_path), drafts,
+                                      compiled_templates(config) if use_cache else None).loaded())
 
         reads = load_reads(config, taxonomy) if use_cache else {}
         cached = dict(reads)
-        articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers)
+        articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers,
+                                meanwhile=get_ready)
+        from generator.images.plan import plan_images
+        from generator.routes import refuse_clashes, site_outputs
         if use_cache and sum(cached.get(path) is not read for path, read in reads.items()) * UNSAVED_SHARE > len(reads):
             save_reads(config, taxonomy, reads)
         reads = cached = None  # the stories stay; what else each read kept goes (tens of MB at 100,000)
@@ -105,8 +112,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             outputs = site_outputs(config, index)
         refuse_clashes(outputs)
 
-        renderer = Renderer(config, Urls(config.url, config.base_path), drafts,
-                            compiled_templates(config) if use_cache else None)
+        renderer = renderers[0]
         renderer.use(index)
         digests = _digests(config, taxonomy, drafts, index, outputs) if use_cache else {}
         keep = last.reusable_outputs if last is not None else {}

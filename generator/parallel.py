@@ -32,20 +32,24 @@ class WorkerFailed(Exception):
 
 
 def fork_map(task: Callable[[Item], Result], items: list[Item], workers: int,
-             progress=lambda results: results) -> list[Result]:
-    return list(fork_imap(task, items, workers, progress))
+             progress=lambda results: results, meanwhile: Callable[[], object] | None = None) -> list[Result]:
+    return list(fork_imap(task, items, workers, progress, meanwhile))
 
 
 def fork_imap(task: Callable[[Item], Result], items: list[Item], workers: int,
-              progress=lambda results: results) -> Iterator[Result]:
-    """Results one by one, in input order, as the work reaches them."""
+              progress=lambda results: results, meanwhile: Callable[[], object] | None = None) -> Iterator[Result]:
+    """Results one by one, in input order, as the work reaches them. `meanwhile` runs in the calling
+    process once the children have started (first, when there are none): work of its own that the
+    children need not wait for."""
     if workers < 2 or len(items) < THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         yield from (task(item) for item in progress(items))
         return
-    yield from progress(_shared(task, items, workers))
+    yield from progress(_shared(task, items, workers, meanwhile))
 
 
-def _shared(task, items: list, workers: int) -> Iterator:
+def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
     size = max(1, min(64, len(items) // (workers * 8)))
     chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     claimed = multiprocessing.get_context("fork").Value("q", 0)  # the next chunk anyone may take
@@ -72,6 +76,8 @@ def _shared(task, items: list, workers: int) -> Iterator:
                 _child(task, items, chunks, claim, writer)
             writer.close()
             children[reader] = pid
+        if meanwhile is not None:
+            meanwhile()
         done: dict[int, list] = {}
         for n in range(len(chunks)):
             while n not in done:

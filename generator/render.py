@@ -79,6 +79,7 @@ class _Environment(Environment):
 
 
 DATES_KEPT = 4096
+THEME_PREFIX = "!theme"  # "!theme/base.html": the theme's own template, which the site's may extend
 
 
 def make_environment(config: SiteConfig, urls: Urls, compiled: Path | None = None) -> Environment:
@@ -88,7 +89,7 @@ def make_environment(config: SiteConfig, urls: Urls, compiled: Path | None = Non
     loader = ChoiceLoader([
         FileSystemLoader(own),
         theme,
-        PrefixLoader({"!theme": theme}),  # lets an override extend the template it replaces
+        PrefixLoader({THEME_PREFIX: theme}),  # lets an override extend the template it replaces
     ])
     # auto_reload would stat every template a page uses on every page; the dev server clears the cache
     # itself when a template file changes.
@@ -168,6 +169,18 @@ class Renderer:
         self._writers = {Writer.TEMPLATE: self._template, Writer.EMAIL: self._email, Writer.FEED: self._feed,
                          Writer.BYTES: lambda output: output.context["bytes"], Writer.FILE: self._stored}
         assert set(self._writers) == set(Writer), "a kind of output that nothing writes"
+
+    def loaded(self) -> "Renderer":
+        """Itself, with every template compiled (forked workers inherit them). A template that does not
+        compile is left for the page that uses it to report."""
+        for name in self.env.list_templates():
+            if name.startswith(THEME_PREFIX + "/"):
+                continue  # loaded when the site's own template extends it
+            try:
+                self.env.get_template(name)
+            except TemplateError:
+                pass
+        return self
 
     def use(self, index: SiteIndex) -> None:
         """Every page's navigation links the standalone pages, and its head the site's feeds."""
@@ -250,7 +263,7 @@ def template_dependencies(env: Environment) -> dict[str, set[str]]:
     for name in env.list_templates():
         source, filename, _ = env.loader.get_source(env, name)
         tree = env.parse(source, name, filename)
-        direct[name] = {ref.removeprefix("!theme/") for ref in meta.find_referenced_templates(tree) if ref}
+        direct[name] = {ref.removeprefix(THEME_PREFIX + "/") for ref in meta.find_referenced_templates(tree) if ref}
     closure = {}
     for name in direct:
         seen, todo = {name}, [name]

@@ -215,6 +215,13 @@ def test_template_errors_name_the_template(site, tmp_path):
     assert "topics.html:1: TemplateSyntaxError" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_broken_template_that_no_page_uses_does_not_stop_the_build(site, tmp_path):
+    write(site / "templates" / "notes-draft.html", "{% for x in %}")
+    result = run_cli("build", "--output", str(tmp_path / "o"), cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o" / "index.html").is_file()
+
+
 def test_the_whole_shared_corpus_builds_one_page_per_published_item(tmp_path):
     corpus = shared_dir("corpus")
     config = SiteConfig(root=corpus, sources=("powerapps", "smartable-ai"), base_path="/digest/")

@@ -89,3 +89,11 @@ def test_an_error_in_the_caller_stops_the_children():
     with pytest.raises(KeyError):
         fork_map(fails_in_the_caller, list(range(3000)), 2)
     assert no_children_left()
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_the_callers_own_work_runs_once_in_the_caller(count, monkeypatch):
+    monkeypatch.setattr(parallel, "THRESHOLD", 100)  # 5 items: no children; 500: forked
+    ran = []
+    assert fork_map(str, list(range(count)), 2, meanwhile=lambda: ran.append(os.getpid())) == [str(n) for n in range(count)]
+    assert ran == [CALLER]

@@ -76,9 +76,10 @@ class CachedRead:
 
 def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: Diagnostics,
                  progress=lambda items: items, cache: dict[str, CachedRead] | None = None,
-                 edited: set[str] | None = None, workers: int = 1) -> list[Article]:
+                 edited: set[str] | None = None, workers: int = 1, meanwhile=None) -> list[Article]:
     """Read every document. With a cache (kept by the caller between builds) only changed files are
-    re-read; when the caller knows that only the `edited` files changed, nothing else is even listed."""
+    re-read; when the caller knows that only the `edited` files changed, nothing else is even listed.
+    `meanwhile`: the caller's own work, done while reading workers read (parallel.fork_map)."""
     cache = {} if cache is None else cache
     if edited is not None:
         edited = {p for p in edited if p in cache or os.path.exists(p)}  # a vanished temp file is no change
@@ -95,7 +96,7 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
     stamps = {path: file_stamp(path) for path in candidates}
     stale = [path for path, stamp in stamps.items() if path not in cache or cache[path].stamp != stamp]
     records = fork_map(lambda path: _read_record(path, stamps[path], config, taxonomy, cache.get(path)),
-                       stale, workers, progress)
+                       stale, workers, progress, meanwhile)
     for path, record in zip(stale, records, strict=True):  # None: same bytes, the cached read stands
         cache[path] = replace(cache[path], stamp=stamps[path]) if record is None else record
     articles: list[Article] = []
