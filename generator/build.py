@@ -158,7 +158,10 @@ def _record(config: SiteConfig, published: Published, recorded: bytes, index: Si
             diagnostics: Diagnostics) -> bytes:
     """Add what this build published to the site's record; its bytes as the file now holds them. A
     record already up to date is left as it is, byte for byte."""
-    data = dump_record(record_after(published, index))
+    after = record_after(published, index)
+    if recorded and after == published:  # nothing new: not even written out to be compared (0.1 s at 10k)
+        return recorded
+    data = dump_record(after)
     if data == recorded:
         return recorded
     try:

@@ -193,6 +193,9 @@ def record_after(previous: Published, index) -> Published:
     return Published(tuple(sorted(stories.values(), key=lambda s: s.id)), dict(sorted(outlets.items())))
 
 
+_JSON, _ASCII_JSON = (json.JSONEncoder(sort_keys=True, ensure_ascii=ascii) for ascii in (False, True))
+
+
 def dump_record(published: Published) -> bytes:
     """JSON, sorted, one line per outlet and per story: a newly published story is one added line."""
     try:
@@ -202,8 +205,7 @@ def dump_record(published: Published) -> bytes:
 
 
 def _dump(published: Published, ensure_ascii: bool) -> str:
-    def text(value) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=ensure_ascii)
+    text = _ASCII_JSON.encode if ensure_ascii else _JSON.encode
 
     def mapping(rows: list[str]) -> str:
         return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"

@@ -85,6 +85,19 @@ def test_rebuilding_what_is_published_leaves_the_record_byte_for_byte(config):
     assert (config.root / RECORD_NAME).read_bytes() == recorded
 
 
+def test_a_record_a_writer_reformatted_is_left_as_it_is_while_nothing_new_is_published(config):
+    victim(config)
+    publish(config)
+    reformatted = (config.root / RECORD_NAME).read_text().replace("\n ", "\n    ")
+    (config.root / RECORD_NAME).write_text(reformatted)
+    publish(config)
+    assert (config.root / RECORD_NAME).read_text() == reformatted
+    news(config, "later.md", "A second hospital story", "2026-06-12T09:00:00Z", "https://news.example/second")
+    publish(config)
+    assert "https://news.example/second" not in (config.root / RECORD_NAME).read_text()  # ids and paths only
+    assert "later.md" in (config.root / RECORD_NAME).read_text()
+
+
 def test_a_drafts_build_never_records_what_it_shows(config):
     news(config, "draft.md", "Embargoed hospital AI study", "2026-06-10T09:00:00Z", draft=True)
     build(config, output=config.root / "preview", drafts=True, show_progress=False)
