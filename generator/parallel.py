@@ -2,10 +2,10 @@
 
 Children are forked after the task is set, so they inherit it (and everything it refers to:
 configuration, index, templates) without pickling; only their results cross pipes. The calling process
-works too, on chunks it claims from the same counter, so what it does itself never crosses a pipe: with
-two cores, one child and the caller read 10,000 stories without pickling half of them, where a pool of
-two children pickled all of them to a caller that sat waiting. Results come back in input order, so
-output never depends on scheduling.
+works too, on chunks it claims from the other end of the same list, so what it does itself never
+crosses a pipe: with two cores, one child and the caller read 10,000 stories without pickling half of
+them, where a pool of two children pickled all of them to a caller that sat waiting. Results come back
+in input order, so output never depends on scheduling.
 """
 
 from __future__ import annotations
@@ -52,12 +52,25 @@ def fork_imap(task: Callable[[Item], Result], items: list[Item], workers: int,
 def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
     size = max(1, min(64, len(items) // (workers * 8)))
     chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    claimed = multiprocessing.get_context("fork").Value("q", 0)  # the next chunk anyone may take
+    # The chunks not yet taken: [first, end). Children take from the front, the caller from the back, so
+    # the two ends of the list are done by different processes: what a task keeps for the next one
+    # (the cards that listing pages share) is made in one process, not in both.
+    left = multiprocessing.get_context("fork").Array("q", [0, len(chunks)])
 
-    def claim() -> int:
-        with claimed.get_lock():
-            n = claimed.value
-            claimed.value = n + 1
+    def claim() -> int | None:
+        with left.get_lock():
+            n = left[0]
+            if n >= left[1]:
+                return None
+            left[0] = n + 1
+        return n
+
+    def claim_last() -> int | None:
+        with left.get_lock():
+            n = left[1] - 1
+            if n < left[0]:
+                return None
+            left[1] = n
         return n
 
     gc.freeze()  # objects that exist now are never touched by a child's collector: pages stay shared
@@ -84,8 +97,8 @@ def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
                 _receive(children, done, block=False)
                 if n in done:
                     break
-                mine = claim()
-                if mine < len(chunks):
+                mine = claim_last()
+                if mine is not None:
                     done[mine] = [task(items[i]) for i in chunks[mine]]
                 else:  # everything is claimed: what is missing is a child's
                     _receive(children, done, block=True)
@@ -98,7 +111,7 @@ def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
         gc.unfreeze()
 
 
-def _child(task, items: list, chunks: list[range], claim, writer: Connection) -> None:
+def _child(task, items: list, chunks: list[range], claim: Callable[[], int | None], writer: Connection) -> None:
     """Work on chunks until none is left, send each one's results, and leave without unwinding the
     caller's stack: its `finally` blocks and exit handlers belong to the caller."""
     status = 0
@@ -107,7 +120,7 @@ def _child(task, items: list, chunks: list[range], claim, writer: Connection) ->
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once; the caller reports it
         except ValueError:
             pass  # forked from a thread other than the main one: Python keeps the caller's handler
-        while (n := claim()) < len(chunks):
+        while (n := claim()) is not None:
             try:
                 message = pickle.dumps((n, [task(items[i]) for i in chunks[n]]), pickle.HIGHEST_PROTOCOL)
             except BaseException as error:  # the caller raises it, as if its own chunk had
