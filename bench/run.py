@@ -276,6 +276,9 @@ def warm_builds(site: Path, runs: int) -> dict:
     command = DIGEST + ["build", "--quiet", "--output", str(out)]
     timed(command, site)
     settle()
+    # One untimed build first, as hyperfine's --warmup: the first process after the settle's 35 s of idling
+    # runs slower on this machine (a no-op took 0.93-1.18 s there, 0.52-0.63 s warm, in the same minute).
+    timed(command, site)
     unchanged = [timed(command, site) for _ in range(runs)]
     seeds = sorted(p for p in (site / "seeds").iterdir() if p.read_text(encoding="utf-8").startswith("---"))
     edited = []
