@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir, store_stamp
-from generator.sources import file_stamp, source_files
+from generator.sources import file_stamp, root_prefix, source_files
 from generator.sources.editorial import EDITORIAL_FILE
 from generator.sources.outlets import LOGOS_FILES
 from generator.theme import StaticFile, template_stamps
@@ -169,12 +169,12 @@ def load_reads(config: SiteConfig, taxonomy) -> dict:
     stored = _load_mappings(cache_path(config), fingerprint(config, taxonomy), 1)
     if stored is None:
         return {}
-    root = _root_prefix(config)
+    root = root_prefix(config)
     return {root + path: read for path, read in stored[0].items()}
 
 
 def save_reads(config: SiteConfig, taxonomy, reads: dict) -> None:
-    root = _root_prefix(config)
+    root = root_prefix(config)
     relative = {path.removeprefix(root): read for path, read in reads.items() if path.startswith(root)}
     _store_mappings(cache_path(config), fingerprint(config, taxonomy), relative)  # source path -> CachedRead
 
@@ -217,11 +217,6 @@ def _load_mappings(path: Path, stamp: str, count: int) -> list[dict] | None:
 
 
 CHUNKS = 16
-
-
-def _root_prefix(config: SiteConfig) -> str:
-    """Source paths are the root's followed by the relative path: cutting and adding it back is exact."""
-    return os.path.join(str(config.root), "")
 
 
 def inputs_digest(config: SiteConfig, taxonomy, drafts: bool, static: list[StaticFile]) -> str:

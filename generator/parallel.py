@@ -57,21 +57,17 @@ def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
     # (the cards that listing pages share) is made in one process, not in both.
     left = multiprocessing.get_context("fork").Array("q", [0, len(chunks)])
 
-    def claim() -> int | None:
+    def claim(last: bool = False) -> int | None:
+        """The first chunk not yet taken (the last one, for the caller); None when all are taken."""
         with left.get_lock():
-            n = left[0]
-            if n >= left[1]:
+            first, end = left[0], left[1]
+            if first >= end:
                 return None
-            left[0] = n + 1
-        return n
-
-    def claim_last() -> int | None:
-        with left.get_lock():
-            n = left[1] - 1
-            if n < left[0]:
-                return None
-            left[1] = n
-        return n
+            if last:
+                left[1] = end - 1
+                return end - 1
+            left[0] = first + 1
+            return first
 
     gc.freeze()  # objects that exist now are never touched by a child's collector: pages stay shared
     children: dict[Connection, int] = {}
@@ -97,7 +93,7 @@ def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
                 _receive(children, done, block=False)
                 if n in done:
                     break
-                mine = claim_last()
+                mine = claim(last=True)
                 if mine is not None:
                     done[mine] = [task(items[i]) for i in chunks[mine]]
                 else:  # everything is claimed: what is missing is a child's
@@ -124,8 +120,7 @@ def _child(task, items: list, chunks: list[range], claim: Callable[[], int | Non
             try:
                 message = pickle.dumps((n, [task(items[i]) for i in chunks[n]]), pickle.HIGHEST_PROTOCOL)
             except BaseException as error:  # the caller raises it, as if its own chunk had
-                message = _failure(n, error)
-                writer.send_bytes(message)
+                writer.send_bytes(_failure(n, error))
                 break
             writer.send_bytes(message)
     except BaseException:

@@ -146,7 +146,7 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
         return undated[-1]
 
     try:
-        label = _label(path, config.root)
+        label = _label(path, config)
         data = read_bytes(label, path, config.max_file_bytes)
         content = hashlib.blake2b(data, digest_size=16).digest()
         if cached is not None and cached.content == content and (
@@ -165,12 +165,17 @@ def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy
     return CachedRead(stamp, article, tuple(local.reported), content, undated[0] if undated else None, urls)
 
 
-def _label(path: str, root: Path) -> str:
+def root_prefix(config: SiteConfig) -> str:
+    """Listed source paths are the root's followed by the relative path: cutting and adding it back is exact."""
+    return os.path.join(str(config.root), "")
+
+
+def _label(path: str, config: SiteConfig) -> str:
     """A listed file's path relative to the site root, '/'-separated (Article.file). By string, as the
     listing made `path` from the root: through pathlib this was a twelfth of reading a story."""
-    prefix = os.path.join(str(root), "")
+    prefix = root_prefix(config)
     if not path.startswith(prefix):
-        return Path(path).relative_to(root).as_posix()
+        return Path(path).relative_to(config.root).as_posix()
     label = path[len(prefix):]
     return label.replace(os.sep, "/") if os.sep != "/" else label
 
