@@ -59,6 +59,8 @@ AMP_SEGMENTS = {"amp", "google-amp", "amphtml"}
 AMP_CACHE = re.compile(r"^/[cv]/(s/)?([^/]+)(/.*)?$")  # <host>.cdn.ampproject.org/c/s/<host>/<path>
 SAFE_PATH = "!$&'()*+,;=:@~-._"
 PLAIN_PATH = re.compile(r"[\w!$&'()*+,;=:@~./-]*", re.A)  # nothing to decode or encode
+# An http(s) URL with a lower-case host, no port, user, query or fragment and a plain path.
+SIMPLE_URL = re.compile(r"https?://([a-z0-9.-]+)(/[\w!$&'()*+,;=:@~./-]*)?", re.A)
 # Wire services mark a repeat or a fix of a release in front of its headline.
 WIRE_PREFIX = re.compile(r"^(?:re-?transmission|repeat|update[d]?|correct(?:ed|ion)|correcting and replacing)"
                          r"\s*(?:[:\-–—]\s*|(?<=replacing)\s)", re.I)
@@ -125,35 +127,44 @@ def canonical_url(url: str) -> str:
     address, an `amp` segment first or last in the path, `.amp.html`, `?amp`, `outputType=amp`).
     Anything but an absolute http(s) URL gives "".
     """
-    try:
-        parts = urlsplit(url.strip())
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return ""
-    path = parts.path
+    url = url.strip()
+    simple = SIMPLE_URL.fullmatch(url)
+    if simple is not None:  # most URLs: what urlsplit would give is plain to see, and nothing to decode
+        host, port, path, query = simple[1], None, simple[2] or "", ""
+    else:
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            return ""
+        if parts.scheme.lower() not in ("http", "https") or not host:
+            return ""
+        path, query = parts.path, parts.query
     cached = AMP_CACHE.match(path) if host.endswith(".cdn.ampproject.org") else None
     if cached:
         host, port, path = cached[2].lower(), None, cached[3] or ""
     host = host.rstrip(".")
     for prefixes in HOST_PREFIXES:
-        prefix = next((p for p in prefixes if host.startswith(p)), None)
-        if prefix and _registrable(host[len(prefix):]):
-            host = host[len(prefix):]
-    plain = PLAIN_PATH.fullmatch(path) is not None
-    segments = [s if plain else quote(unquote(s), safe=SAFE_PATH) for s in path.split("/") if s]
+        if host.startswith(prefixes):
+            prefix = next(p for p in prefixes if host.startswith(p))
+            if _registrable(host[len(prefix):]):
+                host = host[len(prefix):]
+    if simple is not None or PLAIN_PATH.fullmatch(path) is not None:
+        segments = [s for s in path.split("/") if s]
+    else:
+        segments = [quote(unquote(s), safe=SAFE_PATH) for s in path.split("/") if s]
     if len(segments) > 1 and segments[-1].lower() in AMP_SEGMENTS:
         segments.pop()
     elif len(segments) > 1 and segments[0].lower() in AMP_SEGMENTS:
         segments.pop(0)
     if segments and segments[-1].lower().endswith(".amp.html"):
         segments[-1] = segments[-1][: -len(".amp.html")] + ".html"
-    query = sorted((k, v) for k, v in (parse_qsl(parts.query, keep_blank_values=True) if parts.query else ())
-                   if not TRACKING.fullmatch(k) and k.lower() != "amp"
-                   and not (k.lower() == "outputtype" and v.lower() == "amp"))
+    if query:
+        query = urlencode(sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                                 if not TRACKING.fullmatch(k) and k.lower() != "amp"
+                                 and not (k.lower() == "outputtype" and v.lower() == "amp")))
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    return netloc + "".join("/" + s for s in segments) + ("?" + urlencode(query) if query else "")
+    return netloc + ("/" if segments else "") + "/".join(segments) + ("?" + query if query else "")
 
 
 def _registrable(host: str) -> bool:

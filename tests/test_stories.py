@@ -386,6 +386,23 @@ def test_canonical_url(url, canonical):
     assert canonical_url(url) == canonical
 
 
+_SEGMENT = st.text("abcxyzAMP019-_.~'()+,;=:@!$&*", min_size=1, max_size=12)
+
+
+@given(scheme=st.sampled_from(["http", "https"]),
+       host=st.from_regex(r"(www\.|m\.|amp\.|www\.amp\.)?[a-z0-9-]{1,8}(\.[a-z]{2,3}){1,2}\.?", fullmatch=True),
+       segments=st.lists(_SEGMENT, max_size=5), slash=st.booleans())
+def test_the_same_page_however_its_address_is_written(scheme, host, segments, slash):
+    """An address written with capitals in its scheme and host, an empty query or a fragment names the
+    same page as the plain one (the plain one is the usual case, read without a full URL parser)."""
+    path = "".join("/" + s for s in segments) + ("/" if slash else "")
+    plain = f"{scheme}://{host}{path}"
+    assert canonical_url(plain) != ""
+    for written in (plain + "?", plain + "#top", f"{scheme.upper()}://{host.upper()}{path}", f" {plain}\n",
+                    f"{scheme}://{host}:{80 if scheme == 'http' else 443}{path}"):
+        assert canonical_url(written) == canonical_url(plain), written
+
+
 @pytest.mark.parametrize("web, amp", [
     ("https://venturebeat.com/2021/05/25/microsoft-uses-gpt-3-to-add-ai-features-to-power-apps/",
      "https://venturebeat-com.cdn.ampproject.org/c/s/venturebeat.com/2021/05/25/microsoft-uses-gpt-3-to-add-ai"
