@@ -83,12 +83,13 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         last = _last_build(config, target, taxonomy, drafts, static, recorded) if use_cache else None
         if last is not None and last.up_to_date:
             return replace(last.record.report, seconds=time.perf_counter() - started, written=False, up_to_date=True)
-        published = parse_record(recorded) if recorded else NOTHING_PUBLISHED
-        renderers = []
+        renderers, records = [], []
 
         def get_ready() -> None:
-            """While the workers read: import what only a build with work to do needs (importing it was a
-            third of a build with nothing changed) and compile the templates once, for every worker."""
+            """While the workers read: read the site's record, import what only a build with work to do needs
+            (importing it was a third of a build with nothing changed) and compile the templates once, for
+            every worker."""
+            records.append(parse_record(recorded) if recorded else NOTHING_PUBLISHED)
             from generator.render import Renderer
             from generator.urls import Urls
 
@@ -104,6 +105,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         if use_cache and sum(cached.get(path) is not read for path, read in reads.items()) * UNSAVED_SHARE > len(reads):
             save_reads(config, taxonomy, reads)
         reads = cached = None  # the stories stay; what else each read kept goes (tens of MB at 100,000)
+        published = records[0]
         articles = Overlay().apply(articles, read_editorial(config, diagnostics), diagnostics)  # the editors' hand
         articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
         index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
