@@ -16,6 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Bytecode compiled once at install, so no run pays for compiling (Python writes none where
 # PYTHONDONTWRITEBYTECODE is set, and then compiles every module on every start: 0.45 s of a build).
 SYNC   := $(UV) sync --locked --quiet --compile-bytecode
+COMPILE := $(BIN)/python -m compileall -q generator
 
 .PHONY: build fetch images drafts serve serve-output test test-latest lock bench clean runtime test-env
 
@@ -63,11 +64,11 @@ clean:
 
 runtime: $(UV)
 	$(SYNC)
-	$(BIN)/python -m compileall -q generator
+	$(COMPILE)
 
 test-env: $(UV)
 	$(SYNC) --extra test
-	$(BIN)/python -m compileall -q generator
+	$(COMPILE)
 
 $(UV): tools/uv.txt
 	rm -rf .tools

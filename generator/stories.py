@@ -60,7 +60,7 @@ AMP_CACHE = re.compile(r"^/[cv]/(s/)?([^/]+)(/.*)?$")  # <host>.cdn.ampproject.o
 SAFE_PATH = "!$&'()*+,;=:@~-._"
 PLAIN_PATH = re.compile(r"[\w!$&'()*+,;=:@~./-]*", re.A)  # nothing to decode or encode
 # An http(s) URL with a lower-case host, no port, user, query or fragment and a plain path.
-SIMPLE_URL = re.compile(r"https?://([a-z0-9.-]+)(/[\w!$&'()*+,;=:@~./-]*)?", re.A)
+SIMPLE_URL = re.compile(rf"https?://([a-z0-9.-]+)(/{PLAIN_PATH.pattern})?", re.A)
 # Wire services mark a repeat or a fix of a release in front of its headline.
 WIRE_PREFIX = re.compile(r"^(?:re-?transmission|repeat|update[d]?|correct(?:ed|ion)|correcting and replacing)"
                          r"\s*(?:[:\-–—]\s*|(?<=replacing)\s)", re.I)
