@@ -27,7 +27,6 @@ from generator.cache import (BuildRecord, PageStore, compiled_templates, fingerp
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir
-from generator.index import Entry, SiteIndex, build_index
 from generator.model import Article
 from generator.output import PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap
@@ -39,6 +38,7 @@ from generator.sources.outlets import read_outlet_logos
 from generator.theme import StaticFile, static_files, template_digests
 
 if TYPE_CHECKING:
+    from generator.index import SiteIndex
     from generator.render import Renderer
     from generator.routes import Output
 
@@ -101,6 +101,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers,
                                 meanwhile=get_ready)
         from generator.images.plan import plan_images
+        from generator.index import build_index
         from generator.routes import refuse_clashes, site_outputs
         if use_cache and sum(cached.get(path) is not read for path, read in reads.items()) * UNSAVED_SHARE > len(reads):
             save_reads(config, taxonomy, reads)
@@ -289,8 +290,14 @@ class _EntriesByDigest(pickle.Pickler):
     """Pickles each story (Entry) as the digest of its value, taken once per build: a story shows in
     up to ten outputs (its page, listings, feeds), and pickling it whole for each took seconds at 10k."""
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        from generator.index import Entry  # not imported by a build that stops early (nothing changed)
+
+        self.entry_type = Entry
+
     def persistent_id(self, obj):
-        if type(obj) is not Entry:
+        if type(obj) is not self.entry_type:
             return None
         known = _entry_digests.get(id(obj))
         if known is None or known[0] is not obj:
@@ -301,7 +308,7 @@ class _EntriesByDigest(pickle.Pickler):
         return known[1]
 
 
-_entry_digests: dict[int, tuple[Entry, bytes]] = {}  # id -> (the entry, kept alive; its digest)
+_entry_digests: dict[int, tuple[object, bytes]] = {}  # id -> (the entry, kept alive; its digest)
 
 
 class _ArticlesByRead(pickle.Pickler):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import markdown
 import nh3
 
 from generator.sources.fields import CONTROL_CHARS
@@ -37,7 +37,15 @@ class Video:
     page_url: str  # the video's own page, for readers without scripts
 
 
-_markdown = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+@lru_cache(maxsize=1)
+def _markdown():
+    """Made when the first body needs it: loading Python-Markdown and its extensions was a tenth of a build
+    with nothing changed, and news items carry no body."""
+    import markdown
+
+    return markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+
+
 # Python-Markdown's inline patterns take time quadratic in the characters that may open one within a
 # paragraph: 2,000 `[` take a second, 40,000 `<a` seven. The sum of each paragraph's count squared is
 # kept under this budget (a few tenths of a second at worst) by showing the worst paragraphs as plain
@@ -53,7 +61,7 @@ def markdown_to_html(source: str, warn=None) -> str:
     if plain and warn is not None:
         warn(f"{len(plain)} paragraph{'s' if len(plain) > 1 else ''} with thousands of Markdown markers shown as "
              f"plain text (formatting them would take minutes)")
-    html = _markdown.reset().convert(source)
+    html = _markdown().reset().convert(source)
     for token, text in plain.items():  # alone between blank lines, so a <p> (or inside a list or code block)
         shown = escape(" ".join(text.split()), quote=False)
         html = html.replace(f"<p>{token}</p>", f"<p>{shown}</p>", 1).replace(token, shown, 1)
