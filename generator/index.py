@@ -12,14 +12,14 @@ from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Iterable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 
 from generator.addresses import (OUTLET_FEED_ID, RESERVED_PAGE_SLUGS, SITE_FEED_ID, TOPIC_FEED_ID,
                                  edition_name, edition_path, month_path, outlet_path, topic_path)
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
-from generator.model import Article, Related, Topic, outlet_key, placement_fields
+from generator.model import Article, Related, Topic, outlet_key, placement_fields, url_host
 from generator.published import NOTHING_PUBLISHED, Published
 from generator.records import pickled_by_fields
 from generator.stories import Story, cluster_stories
@@ -625,7 +625,7 @@ class OutletListing:
 def _links_to(article: Article, domain: str) -> bool:
     """The story's own link leads to `domain`: an item may name any provider domain, but not link elsewhere
     than where it links."""
-    host = outlet_key(urlsplit(article.outlet_url).hostname or "") if article.outlet_url else ""
+    host = outlet_key(url_host(article.outlet_url)) if article.outlet_url else ""
     return host == domain or host.endswith("." + domain)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from generator.records import pickled_by_fields
@@ -124,7 +126,16 @@ class Article:
         item names, else its URL's host; "" for the site's own posts."""
         if self.provider:
             return self.provider.name
-        return (urlsplit(self.outlet_url).hostname or "") if self.outlet_url else ""
+        return url_host(self.outlet_url) if self.outlet_url else ""
+
+
+PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?=[/?#]|\Z)", re.A)  # no user, no port: nothing to split
+
+
+def url_host(url: str) -> str:
+    """The host a URL names, in lower case (urlsplit's hostname), or "" for none."""
+    plain = PLAIN_HOST.match(url)
+    return plain[1].lower() if plain is not None else urlsplit(url).hostname or ""
 
 
 def in_folders(file: str, folders: tuple[str, ...]) -> bool:
@@ -132,6 +143,7 @@ def in_folders(file: str, folders: tuple[str, ...]) -> bool:
     return any(file.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
+@lru_cache(maxsize=4096)  # a few hundred outlets, asked for by every story of theirs in every build
 def outlet_key(name: str) -> str:
     """Names that differ only in case, spacing or a leading "www." are one outlet."""
     return " ".join(name.split()).casefold().removeprefix("www.")

@@ -320,6 +320,8 @@ def cluster_stories(articles, tz: tzinfo = timezone.utc, precedent: Precedent = 
 
 def _story(key: str, members: tuple[Article, ...], reason: str, precedent: Precedent,
            editorial: tuple[str, ...]) -> Story:
+    if len(members) == 1:  # most stories: one copy, its own first and lead whatever the rules below say
+        return Story(key=key, lead=members[0], members=members, first=members[0], reason=reason)
     published = key in precedent.lead_of
     first = next((m for m in members if m.key == key), None)
     recorded_lead = next((m for m in members if m.file == precedent.lead_of[key]), None) if published else None

@@ -7,9 +7,10 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, minimal_site, shared_dir, write
@@ -401,6 +402,21 @@ def test_the_same_page_however_its_address_is_written(scheme, host, segments, sl
     for written in (plain + "?", plain + "#top", f"{scheme.upper()}://{host.upper()}{path}", f" {plain}\n",
                     f"{scheme}://{host}:{80 if scheme == 'http' else 443}{path}"):
         assert canonical_url(written) == canonical_url(plain), written
+
+
+@example("https://News.Example.COM/story")
+@given(url=st.tuples(st.sampled_from(["http://", "https://", "HTTPS://", " https://", "ftp://", "https:"]),
+                    st.sampled_from(["", "", "user@", "user:pw@"]),
+                    st.from_regex(r"[A-Za-z0-9.-]{1,12}", fullmatch=True) | st.text("aZ09.-_[]:@ \t", max_size=12),
+                    st.sampled_from(["", "/", "/a/B", "?q=1", "#top", ":8080/", ":", "@other.org/", "\\x", " x"]))
+       .map("".join) | st.text(max_size=30))
+def test_a_story_without_a_provider_is_told_by_its_address_host(url):
+    """Who told a story without a provider is its link's host, however the link is written."""
+    try:
+        expected = urlsplit(url).hostname or ""
+    except ValueError:
+        return  # no such link reaches an article: the reader refuses it
+    assert article("a", "Title", 0, url=url).outlet == expected
 
 
 @pytest.mark.parametrize("web, amp", [
