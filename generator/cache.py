@@ -23,7 +23,6 @@ import re
 import shutil
 import tempfile
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from dataclasses import dataclass, replace
@@ -122,6 +121,8 @@ def fingerprint(config: SiteConfig, taxonomy) -> str:
 def _library_versions() -> tuple[str, ...]:
     """Name and version of every library the generator runs on: its declared runtime dependencies and
     theirs, so upgrading any one of them (css-inline, rapidfuzz, tzdata, markupsafe...) starts afresh."""
+    from importlib import metadata  # a tenth of the imports, which a build without the cache never needs
+
     seen: dict[str, str] = {}
     todo = [PACKAGE]
     while todo:

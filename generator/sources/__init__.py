@@ -93,9 +93,10 @@ def read_sources(config: SiteConfig, taxonomy: tuple[Topic, ...], diagnostics: D
         for gone in set(cache) - set(files):
             del cache[gone]
     candidates = files if edited is None else [p for p in files if p in edited]
-    stamps = {path: file_stamp(path) for path in candidates}
-    stale = [path for path, stamp in stamps.items() if path not in cache or cache[path].stamp != stamp]
-    records = fork_map(lambda path: _read_record(path, stamps[path], config, taxonomy, cache.get(path)),
+    # A file the cache does not hold is read whatever its stamp: the worker reading it takes that.
+    stamps = {path: file_stamp(path) for path in candidates if path in cache}
+    stale = [path for path in candidates if path not in stamps or cache[path].stamp != stamps[path]]
+    records = fork_map(lambda path: _read_record(path, stamps.get(path), config, taxonomy, cache.get(path)),
                        stale, workers, progress, meanwhile)
     for path, record in zip(stale, records, strict=True):  # None: same bytes, the cached read stands
         cache[path] = replace(cache[path], stamp=stamps[path]) if record is None else record
@@ -133,10 +134,13 @@ def file_stamp(path: str) -> tuple[int, int]:
     return (status.st_mtime_ns, status.st_size)
 
 
-def _read_record(path: str, stamp: tuple[int, int], config: SiteConfig, taxonomy: tuple[Topic, ...],
+def _read_record(path: str, stamp: tuple[int, int] | None, config: SiteConfig, taxonomy: tuple[Topic, ...],
                  cached: CachedRead | None = None) -> CachedRead | None:
     """A fresh read of the file, or None when its bytes (and its fallback date, if it took one) are
-    those `cached` was read from: then a clean read would give exactly the cached record."""
+    those `cached` was read from: then a clean read would give exactly the cached record. `stamp`:
+    the file's, taken before its bytes are read (here, if None)."""
+    if stamp is None:
+        stamp = file_stamp(path)
     local = Diagnostics()
     article = content = urls = None
     undated: list[tuple[datetime, str]] = []
