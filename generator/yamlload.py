@@ -121,11 +121,11 @@ def _may_anchor(text: str) -> bool:
     return False
 
 
-def load_strings(text: str):
-    """Load one YAML document with plain scalars kept as strings (and `~`/`null`/empty as None)."""
-    simple = _simple_mapping(text)
-    if simple is not None:
-        return simple
+def load_strings(text: str, simple: bool = True):
+    """Load one YAML document with plain scalars kept as strings (and `~`/`null`/empty as None).
+    `simple=False`: the caller has found that simple_mapping cannot read it."""
+    if simple and (found := simple_mapping(text)) is not None:
+        return found
     loader = StringLoader(text)
     try:
         return loader.load(tree=not _may_anchor(text))
@@ -152,8 +152,9 @@ _ESCAPED = re.compile(r'\\(["\\])')
 _AWKWARD = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")  # breaks and spaces libyaml reads its own way
 
 
-def _simple_mapping(text: str) -> dict | None:
-    """What StringLoader gives for `text`, when it has the simple shape above (else None)."""
+def simple_mapping(text: str, max_depth: int | None = None) -> dict | None:
+    """What StringLoader gives for `text`, when it has the simple shape above and nests mappings and
+    lists at most `max_depth` deep (else None)."""
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     for character in _AWKWARD:
@@ -165,6 +166,8 @@ def _simple_mapping(text: str) -> dict | None:
     root: dict = {}
     open_blocks: list[tuple[int, dict | list]] = [(0, root)]  # (column, block), innermost last
     pending = None  # (mapping, key, column) of a key with nothing after its colon
+    if max_depth is None:
+        max_depth = len(lines) + 1
     for indent, dash, key, quoted, plain, item_quoted, item_plain in lines:
         if not (key or item_quoted or item_plain):
             continue  # blank
@@ -175,6 +178,8 @@ def _simple_mapping(text: str) -> dict | None:
             if column > at:
                 owner[name] = [] if dash else {}
                 open_blocks.append((column, owner[name]))
+                if len(open_blocks) > max_depth:
+                    return None
             else:  # (a list beside its key, valid YAML, is refused below: a dash in a mapping)
                 owner[name] = None
         while open_blocks[-1][0] > column:
@@ -195,6 +200,8 @@ def _simple_mapping(text: str) -> dict | None:
             item: dict = {}
             block.append(item)
             open_blocks.append((column, item))
+            if len(open_blocks) > max_depth:
+                return None
             block = item
         elif not key or type(block) is not dict:
             return None

@@ -16,6 +16,7 @@ from generator import yamlload
 from generator.diagnostics import Diagnostics, SourceError
 from generator.model import Topic
 from generator.sources import read_file, read_sources, read_taxonomy, source_files
+from generator.sources.document import parse_document
 
 UTC = timezone.utc
 
@@ -265,6 +266,27 @@ def test_every_powerapps_item_parses_and_matches_the_survey():
     assert all(a.featured_html.startswith('<template><iframe src="https://www.youtube-nocookie.com/embed/')
                and '<a href="https://www.youtube.com/watch?v=' in a.featured_html for a in articles if a.featured_html)
     assert not any(a.media_type.endswith("\r") or a.title.endswith("\r") for a in articles)  # CRLF files
+
+
+_FENCED_LINES = st.sampled_from(["---", "...", "--- ", "...\t", "---x", " ---", "----", ".. .", "title: T", "a: b", "",
+                                 "- x", "  y: z", "text"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FENCED_LINES, max_size=8), st.booleans())
+def test_front_matter_ends_at_the_first_fence_line_after_the_first(lines, newline):
+    """A writer's `---` (or `...`), spaces after it or not, closes the front matter; what follows is the body."""
+    text = "\n".join(["---", *lines]) + ("\n" if newline else "")
+    split = text.split("\n")
+    end = next((n for n, line in enumerate(split[1:], 1) if line.rstrip() in ("---", "...")), None)
+    try:
+        document = parse_document("doc.md", text)
+    except SourceError as error:
+        assert (end is None) == ("never closed" in error.diagnostic.message)
+        return
+    assert end is not None and document.body == "\n".join(split[end + 1:])
+    front = yamlload.load_strings("\n".join(split[1:end])) or {}
+    assert document.meta == front
 
 
 def test_every_smartable_item_but_the_corrupt_one_parses_and_matches_the_survey():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import yaml
 
 from generator.diagnostics import SourceError
 from generator.sources.fields import CONTROL_CHARS
-from generator.yamlload import SafeLoader, load_strings
+from generator.yamlload import SafeLoader, load_strings, simple_mapping
 
 MAX_NESTING = 64
 FENCE = "---"
+# The first line after the opening one that is `---` or `...` with nothing after it but whitespace.
+CLOSING_FENCE = re.compile(r"\n(?:---|\.\.\.)[^\S\n]*(?:\n|\Z)")
 
 
 @dataclass(frozen=True)
@@ -69,27 +72,22 @@ def _may_hold_control_chars(data: bytes) -> bool:
 
 
 def parse_document(path: str, text: str) -> Document:
-    lines = text.split("\n")
-    if lines[0].rstrip() != FENCE:
+    first = text.find("\n")
+    if (text if first < 0 else text[:first]).rstrip() != FENCE:
         return Document(path, None, text)
-    end = _closing_fence(lines)
-    if end is None:
+    closing = CLOSING_FENCE.search(text, first) if first >= 0 else None
+    if closing is None:
         raise SourceError(path, "front matter opened with '---' on line 1 is never closed", 1, 1)
-    meta = _load_front_matter(path, "\n".join(lines[1:end]))
-    return Document(path, meta, "\n".join(lines[end + 1 :]))
-
-
-def _closing_fence(lines: list[str]) -> int | None:
-    for number, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in (FENCE, "..."):
-            return number
-    return None
+    meta = _load_front_matter(path, text[first + 1:closing.start()])
+    return Document(path, meta, text[closing.end():])
 
 
 def _load_front_matter(path: str, source: str) -> dict:
     try:
-        _check_nesting(path, source)
-        meta = load_strings(source)
+        meta = simple_mapping(source, MAX_NESTING)  # the usual front matter: read without libyaml
+        if meta is None:
+            _check_nesting(path, source)
+            meta = load_strings(source, simple=False)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
