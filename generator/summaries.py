@@ -18,6 +18,7 @@ CUT_TAIL = re.compile(r"(?:\s+[^\s]*\d[,.]|[\s,;:–—-]+)$")
 # `$` also matches before a final newline, so text ending in one is always searched.
 SOURCE_MARK_ENDS = (".", "…", "\n")
 SENTENCE_END_ENDS = tuple(".!?…。！？\"'”’)]\n")
+SENTENCE_CLOSERS = "\"'”’)]\n"  # what may follow a sentence's end before SENTENCE_END's `$`
 CUT_TAIL_ENDS = (",", ".", ";", ":", "–", "—", "-")
 
 
@@ -25,17 +26,38 @@ def mark_cut(summary: str) -> str:
     """A summary the source stopped mid-sentence ends in an ellipsis; a complete one is left alone."""
     if not summary:
         return summary
-    # the source's own "..." becomes one ellipsis
-    marked = SOURCE_MARK.sub("", summary) if summary.endswith(SOURCE_MARK_ENDS) else summary
+    marked = _without_source_mark(summary)  # the source's own "..." becomes one ellipsis
     if marked == summary and _ends_sentence(summary):
         return summary
-    if marked.endswith(CUT_TAIL_ENDS) or marked[-1:].isspace():
-        marked = CUT_TAIL.sub("", marked)
+    while marked.endswith(CUT_TAIL_ENDS) or marked[-1:].isspace():  # "over ...," loses ",", then "..."
+        cut = _without_source_mark(CUT_TAIL.sub("", marked))
+        if cut == marked:
+            break
+        marked = cut
     return marked.rstrip() + ELLIPSIS
 
 
+def _without_source_mark(text: str) -> str:
+    """`text` without the "...", "…" or "… …" it ends in."""
+    while text.endswith(SOURCE_MARK_ENDS):
+        found = SOURCE_MARK.search(text, _start_of_marks(text))
+        if found is None:
+            break
+        text = text[:found.start()] + text[found.end():]
+    return text
+
+
+# Each search below starts where a match can: a summary is hundreds of characters, a match a few at its end.
 def _ends_sentence(text: str) -> bool:
-    return text.endswith(SENTENCE_END_ENDS) and SENTENCE_END.search(text) is not None
+    return (text.endswith(SENTENCE_END_ENDS)
+            and SENTENCE_END.search(text, max(len(text.rstrip(SENTENCE_CLOSERS)) - 1, 0)) is not None)
+
+
+def _start_of_marks(text: str) -> int:
+    """Where the spaces, dots and ellipses ending `text` start (a SOURCE_MARK lies within them)."""
+    while len(stripped := text.rstrip().rstrip(".…")) != len(text):
+        text = stripped
+    return len(text)
 
 
 def shorten(text: str, limit: int) -> str:
