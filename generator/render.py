@@ -79,6 +79,7 @@ class _Environment(Environment):
 
 
 DATES_KEPT = 4096
+ADDRESSES_KEPT = 1 << 16
 THEME_PREFIX = "!theme"  # "!theme/base.html": the theme's own template, which the site's may extend
 
 
@@ -99,8 +100,10 @@ def make_environment(config: SiteConfig, urls: Urls, compiled: Path | None = Non
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       bytecode_cache=FileSystemBytecodeCache(str(compiled)) if compiled else None)
     env.globals.update(site=config, generator_version=__version__, address=addresses)
-    env.add_plain_globals(url=lambda thing="": urls.path(path_of(thing)),
-                          absolute_url=lambda thing="": urls.absolute(path_of(thing)),
+    # A page links a few dozen addresses, most of them (topics, months, the sections) on thousands of pages.
+    path, absolute = lru_cache(ADDRESSES_KEPT)(urls.path), lru_cache(ADDRESSES_KEPT)(urls.absolute)
+    env.add_plain_globals(url=lambda thing="": path(path_of(thing)),
+                          absolute_url=lambda thing="": absolute(path_of(thing)),
                           shared_image=lambda image: shared_image(image, urls))
     tz = config.tz
     env.filters.update(
