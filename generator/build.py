@@ -121,16 +121,22 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         keep = last.reusable_outputs if last is not None else {}
         write = not (strict and diagnostics.items)
         pages = load_page_store(config) if use_cache else None  # files made before, by their inputs
+        record = []  # the site's record with what this build publishes, made while the workers render
+
+        def make_record() -> None:
+            if write and not drafts:
+                record.append(record_after(published, index))
         with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[Output] = []  # every file in the folder is already what this build makes
             else:
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"),
-                                          pages)
+                                          pages, make_record)
                 if write:
                     _publish(site, static, outputs)
         if write and not drafts:
-            recorded = _record(config, published, recorded, index, diagnostics)
+            recorded = _record(config, published, recorded, record[0] if record else record_after(published, index),
+                               diagnostics)
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
         if use_cache and write:
             keep_pages(config, pages, target, digests)
@@ -157,11 +163,10 @@ def _search_words_kept(config: SiteConfig, taxonomy, use_cache: bool):
         save_search_words(config, taxonomy, made, search.stems_of(made))
 
 
-def _record(config: SiteConfig, published: Published, recorded: bytes, index: SiteIndex,
+def _record(config: SiteConfig, published: Published, recorded: bytes, after: Published,
             diagnostics: Diagnostics) -> bytes:
-    """Add what this build published to the site's record; its bytes as the file now holds them. A
-    record already up to date is left as it is, byte for byte."""
-    after = record_after(published, index)
+    """Write `after`, the site's record with what this build published (published.record_after); its bytes
+    as the file now holds them. A record already up to date is left as it is, byte for byte."""
     if recorded and after == published:  # nothing new: not even written out to be compared (0.1 s at 10k)
         return recorded
     data = dump_record(after)
@@ -226,10 +231,10 @@ def _digests(config: SiteConfig, taxonomy, drafts: bool, index: SiteIndex,
 
 
 def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: Renderer, site: StagedSite,
-                   workers: int, progress, pages: PageStore | None) -> list[Output]:
+                   workers: int, progress, pages: PageStore | None, meanwhile=None) -> list[Output]:
     """Render and stage each output in the worker that rendered it (no page's bytes cross a pipe), or
     link last build's file when its digest is unchanged, or the page store's (`pages`) copy of it.
-    Returns the outputs rendered."""
+    Returns the outputs rendered. `meanwhile`: work of the caller's, done while the others render."""
 
     def write_one(n: int) -> bool:
         output = outputs[n]
@@ -243,7 +248,7 @@ def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: R
         site.place(output.path, renderer.render(output))
         return True
 
-    made = fork_imap(write_one, list(range(len(outputs))), workers, progress)
+    made = fork_imap(write_one, list(range(len(outputs))), workers, progress, meanwhile)
     return [output for output, rendered in zip(outputs, made, strict=True) if rendered]
 
 
