@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterator, TypeVar
 
@@ -85,9 +86,9 @@ def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
                 _child(task, items, chunks, claim, writer)
             writer.close()
             children[reader] = pid
-        if meanwhile is not None:
-            meanwhile()
         done: dict[int, list] = {}
+        if meanwhile is not None:
+            _while_receiving(meanwhile, children, done)
         for n in range(len(chunks)):
             while n not in done:
                 _receive(children, done, block=False)
@@ -143,14 +144,51 @@ def _receive(children: dict[Connection, int], done: dict[int, list], block: bool
         raise WorkerFailed("a worker process stopped before finishing its share")
     for reader in wait(list(children), timeout=None if block else 0):
         try:
-            n, results = pickle.loads(reader.recv_bytes())
+            message = reader.recv_bytes()
         except EOFError:
-            reader.close()
-            _end(children.pop(reader), stop=False)
+            _closed(children, reader)
             continue
-        if isinstance(results, BaseException):
-            raise results
-        done[n] = results
+        _take(message, done)
+
+
+def _take(message: bytes, done: dict[int, list]) -> None:
+    n, results = pickle.loads(message)
+    if isinstance(results, BaseException):
+        raise results
+    done[n] = results
+
+
+def _closed(children: dict[Connection, int], reader: Connection) -> None:
+    reader.close()
+    _end(children.pop(reader), stop=False)
+
+
+def _while_receiving(work: Callable[[], object], children: dict[Connection, int], done: dict[int, list]) -> None:
+    """Run `work` while a thread takes in the children's messages: a child whose pipe is full waits, and
+    the caller's work (compiling the templates while the children read) outlasts what a pipe holds."""
+    messages: list[bytes] = []
+    ended: list[Connection] = []
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            for reader in wait([r for r in children if r not in ended], timeout=0.02):
+                try:
+                    messages.append(reader.recv_bytes())
+                except (EOFError, OSError):
+                    ended.append(reader)
+
+    thread = threading.Thread(target=drain, name="receive", daemon=True)
+    thread.start()
+    try:
+        work()
+    finally:
+        stop.set()
+        thread.join()
+    for reader in ended:
+        _closed(children, reader)
+    for message in messages:
+        _take(message, done)
 
 
 def _end(pid: int, stop: bool) -> None:

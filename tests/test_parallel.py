@@ -1,3 +1,4 @@
+import multiprocessing
 import os
 import time
 
@@ -97,3 +98,29 @@ def test_the_callers_own_work_runs_once_in_the_caller(count, monkeypatch):
     ran = []
     assert fork_map(str, list(range(count)), 2, meanwhile=lambda: ran.append(os.getpid())) == [str(n) for n in range(count)]
     assert ran == [CALLER]
+
+
+def test_the_children_keep_working_while_the_caller_does_its_own():
+    """The caller's own work (templates compiled while the children read) may outlast what a pipe holds:
+    the children's results are taken in meanwhile, so no child waits for the caller to finish."""
+    made = multiprocessing.get_context("fork").Value("i", 0)
+    item_bytes = 10_000
+    enough = 8 * parallel.PIPE_BYTES // item_bytes  # items whose results fill eight pipes
+
+    def big(n: int) -> bytes:
+        if os.getpid() != CALLER:
+            with made.get_lock():
+                made.value += 1
+        return bytes(item_bytes)
+
+    seen = []
+
+    def wait_for_the_children() -> None:
+        deadline = time.monotonic() + 10
+        while made.value < enough and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(made.value)
+
+    assert len(fork_map(big, list(range(4 * enough)), 2, meanwhile=wait_for_the_children)) == 4 * enough
+    assert seen[0] >= enough
+    assert no_children_left()
