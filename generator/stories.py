@@ -34,11 +34,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Mapping
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
-
-from rapidfuzz.distance import Indel
-from rapidfuzz.fuzz import ratio
 
 from generator.model import Article, in_folders, outlet_key
 
@@ -228,7 +227,7 @@ def _words_agree(a: _Title, b: _Title) -> bool:
     only_a, only_b = a.words - b.words, b.words - a.words
 
     def misspelt(word: str, others: frozenset[str]) -> bool:
-        return len(word) >= 4 and any(len(other) >= 4 and Indel.normalized_similarity(word, other) >= TYPO_SIMILARITY
+        return len(word) >= 4 and any(len(other) >= 4 and _fuzz().similarity(word, other) >= TYPO_SIMILARITY
                                       and not _opposites(word, other) for other in others)
 
     return all(misspelt(w, only_b) for w in only_a) and all(misspelt(w, only_a) for w in only_b)
@@ -446,10 +445,20 @@ def _merge_titles(ordered: list[Article], times: list[float], urls: list[frozens
         groups.merge(i, j, "title", -negative, span=TITLE_SPAN.total_seconds())
 
 
+@lru_cache(maxsize=1)
+def _fuzz():
+    """rapidfuzz's measures, imported when titles are first compared: a build with nothing changed, and
+    every reading worker, import this module without comparing any."""
+    from rapidfuzz.distance import Indel
+    from rapidfuzz.fuzz import ratio
+
+    return SimpleNamespace(ratio=ratio, similarity=Indel.normalized_similarity)
+
+
 def _title_score(a: _Title, b: _Title) -> float:
     if a.numbers != b.numbers:
         return 0.0
-    score = ratio(a.text, b.text, score_cutoff=TITLE_THRESHOLD)
+    score = _fuzz().ratio(a.text, b.text, score_cutoff=TITLE_THRESHOLD)
     return score if score and _words_agree(a, b) else 0.0
 
 

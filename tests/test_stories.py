@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -308,13 +309,13 @@ def test_only_copies_from_the_first_copys_outlet_compete_on_quality():
 def comparisons(monkeypatch) -> list[int]:
     """How many pairs of titles the clustering compared: [count], read after clustering."""
     compared = [0]
-    ratio = stories.ratio
+    measures = stories._fuzz()
 
     def counting_ratio(*args, **kwargs):
         compared[0] += 1
-        return ratio(*args, **kwargs)
+        return measures.ratio(*args, **kwargs)
 
-    monkeypatch.setattr(stories, "ratio", counting_ratio)
+    monkeypatch.setattr(stories, "_fuzz", lambda: SimpleNamespace(ratio=counting_ratio, similarity=measures.similarity))
     return compared
 
 

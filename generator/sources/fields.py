@@ -8,8 +8,6 @@ from datetime import date, datetime, time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as dateparser
-
 from generator.diagnostics import Diagnostics
 
 # Characters XML 1.0 forbids (a feed breaks on them), C1 controls and Unicode noncharacters (HTML
@@ -71,6 +69,8 @@ def parse_date(value: str, tz: ZoneInfo) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         try:
+            from dateutil import parser as dateparser  # for dates not in ISO 8601 alone: rare, and slow to import
+
             parsed = dateparser.parse(value, default=datetime(2000, 1, 1))
         except (ValueError, OverflowError):
             return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,8 @@ def fallback_date(path: Path) -> tuple[datetime, str]:
 @lru_cache(maxsize=None)
 def _first_commit_dates(folder: str) -> dict[str, datetime]:
     """One `git log` per folder, not one per file: a large corpus may have thousands of undated files."""
+    import subprocess  # only for a document without a date
+
     try:
         log = subprocess.run(
             ["git", "log", "--diff-filter=A", "--no-renames", "--format=%x00%aI", "--name-only", "--relative", "--", "."],
