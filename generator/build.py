@@ -38,7 +38,7 @@ from generator.sources.outlets import read_outlet_logos
 from generator.theme import StaticFile, static_files, template_digests
 
 if TYPE_CHECKING:
-    from generator.index import SiteIndex
+    from generator.index import Entry, SiteIndex
     from generator.render import Renderer
     from generator.routes import Output
 
@@ -126,6 +126,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         def make_record() -> None:
             if write and not drafts:
                 record.append(record_after(published, index))
+
         with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[Output] = []  # every file in the folder is already what this build makes
@@ -313,7 +314,7 @@ class _EntriesByDigest(pickle.Pickler):
         return known[1]
 
 
-_entry_digests: dict[int, tuple[object, bytes]] = {}  # id -> (the entry, kept alive; its digest)
+_entry_digests: dict[int, tuple[Entry, bytes]] = {}  # id -> (the entry, kept alive; its digest)
 
 
 class _ArticlesByRead(pickle.Pickler):

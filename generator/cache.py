@@ -131,7 +131,7 @@ def _library_versions() -> tuple[str, ...]:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue  # a dependency for another platform or Python, not installed here
-        fields = dist.metadata  # parsed afresh on every access: a third of a build with nothing changed
+        fields = dist.metadata  # parsed afresh on every access, `dist.version` and `dist.requires` included
         key = fields["Name"].lower().replace("_", "-")
         if key in seen:
             continue

@@ -37,6 +37,7 @@ def mark_cut(summary: str) -> str:
     return marked.rstrip() + ELLIPSIS
 
 
+# Each search below starts where a match can: a summary is hundreds of characters, a match a few at its end.
 def _without_source_mark(text: str) -> str:
     """`text` without the "...", "…" or "… …" it ends in."""
     while text.endswith(SOURCE_MARK_ENDS):
@@ -47,7 +48,6 @@ def _without_source_mark(text: str) -> str:
     return text
 
 
-# Each search below starts where a match can: a summary is hundreds of characters, a match a few at its end.
 def _ends_sentence(text: str) -> bool:
     return (text.endswith(SENTENCE_END_ENDS)
             and SENTENCE_END.search(text, max(len(text.rstrip(SENTENCE_CLOSERS)) - 1, 0)) is not None)
