@@ -18,6 +18,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,22 +122,22 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
         keep = last.reusable_outputs if last is not None else {}
         write = not (strict and diagnostics.items)
         pages = load_page_store(config) if use_cache else None  # files made before, by their inputs
-        record = []  # the site's record with what this build publishes, made while the workers render
+        updated = []  # the site's record with what this build publishes, made while the workers render
 
-        def make_record() -> None:
+        def update_record() -> None:
             if write and not drafts:
-                record.append(record_after(published, index))
+                updated.append(record_after(published, index))
 
         with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[Output] = []  # every file in the folder is already what this build makes
             else:
                 rendered = _write_outputs(outputs, digests, keep, renderer, site, workers, progress_bar(show, "rendering"),
-                                          pages, make_record)
+                                          pages, update_record)
                 if write:
                     _publish(site, static, outputs)
         if write and not drafts:
-            recorded = _record(config, published, recorded, record[0] if record else record_after(published, index),
+            recorded = _record(config, published, recorded, updated[0] if updated else record_after(published, index),
                                diagnostics)
         report = _report(len(articles), diagnostics, rendered, target, write, 0)
         if use_cache and write:
@@ -298,9 +299,7 @@ class _EntriesByDigest(pickle.Pickler):
 
     def __init__(self, *args):
         super().__init__(*args)
-        from generator.index import Entry  # not imported by a build that stops early (nothing changed)
-
-        self.entry_type = Entry
+        self.entry_type = _entry_class()
 
     def persistent_id(self, obj):
         if type(obj) is not self.entry_type:
@@ -315,6 +314,15 @@ class _EntriesByDigest(pickle.Pickler):
 
 
 _entry_digests: dict[int, tuple[Entry, bytes]] = {}  # id -> (the entry, kept alive; its digest)
+
+
+@lru_cache(maxsize=1)
+def _entry_class() -> type:
+    """Entry, imported once a build has work to do (a build with nothing changed never imports the index);
+    a pickler is made for every output, and an import statement in each was a microsecond."""
+    from generator.index import Entry
+
+    return Entry
 
 
 class _ArticlesByRead(pickle.Pickler):
