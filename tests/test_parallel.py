@@ -48,27 +48,31 @@ def test_progress_sees_every_result_once():
     assert seen == [str(n) for n in range(300)]
 
 
-def fails_in_a_child(n: int) -> int:
-    if os.getpid() != CALLER:
-        raise ValueError(f"item {n} is bad")
-    time.sleep(0.001)  # leave the child time to claim chunks
-    return n
-
-
 def test_an_error_in_a_child_reaches_the_caller_and_no_process_is_left():
+    child_started = multiprocessing.get_context("fork").Event()
+
+    def fails_in_a_child(n: int) -> int:
+        if os.getpid() != CALLER:
+            child_started.set()
+            raise ValueError(f"item {n} is bad")
+        child_started.wait(10)  # the caller must not finish every chunk before a child claims one
+        return n
+
     with pytest.raises(ValueError, match="is bad"):
         fork_map(fails_in_a_child, list(range(2000)), 2)
     assert no_children_left()
 
 
-def dies_in_a_child(n: int) -> int:
-    if os.getpid() != CALLER:
-        os._exit(9)
-    time.sleep(0.001)
-    return n
-
-
 def test_a_child_that_dies_is_reported_instead_of_waited_for():
+    child_started = multiprocessing.get_context("fork").Event()
+
+    def dies_in_a_child(n: int) -> int:
+        if os.getpid() != CALLER:
+            child_started.set()
+            os._exit(9)
+        child_started.wait(10)
+        return n
+
     with pytest.raises(WorkerFailed):
         fork_map(dies_in_a_child, list(range(2000)), 2)
     assert no_children_left()
@@ -82,9 +86,13 @@ def test_stopping_early_stops_the_children():
 
 
 def test_an_error_in_the_caller_stops_the_children():
+    caller_started = multiprocessing.get_context("fork").Event()
+
     def fails_in_the_caller(n: int) -> int:
-        if os.getpid() == CALLER and n > 100:
+        if os.getpid() == CALLER:
+            caller_started.set()
             raise KeyError(n)
+        caller_started.wait(10)  # a child must not finish every chunk before the caller claims one
         return n
 
     with pytest.raises(KeyError):
