@@ -16,11 +16,11 @@ import os
 import pickle
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from generator.cache import (BuildRecord, PageStore, compiled_templates, fingerprint, inputs_digest, keep_pages,
                              load_build_record, load_page_store, load_reads, load_search_words, save_build_record,
@@ -29,7 +29,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostics
 from generator.images.store import store_dir
 from generator.model import Article
-from generator.output import PatchedSite, StagedSite, check_target, folder_digest
+from generator.output import FolderMaker, PatchedSite, StagedSite, check_target, folder_digest
 from generator.parallel import fork_imap
 from generator.published import (NOTHING_PUBLISHED, RECORD_NAME, Published, dump_record, parse_record, record_after,
                                  record_bytes, write_record)
@@ -97,38 +97,49 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             renderers.append(Renderer(config, Urls(config.url, config.base_path), drafts,
                                       compiled_templates(config) if use_cache else None).loaded())
 
-        reads = load_reads(config, taxonomy) if use_cache else {}
-        cached = dict(reads)
-        articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers,
-                                meanwhile=get_ready)
-        from generator.images.plan import plan_images
-        from generator.index import build_index
-        from generator.routes import refuse_clashes, site_outputs
-        if use_cache and sum(cached.get(path) is not read for path, read in reads.items()) * UNSAVED_SHARE > len(reads):
-            save_reads(config, taxonomy, reads)
-        reads = cached = None  # the stories stay; what else each read kept goes (tens of MB at 100,000)
-        published = records[0]
-        articles = Overlay().apply(articles, read_editorial(config, diagnostics), diagnostics)  # the editors' hand
-        articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
-        index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
-                            published)
-        with _search_words_kept(config, taxonomy, use_cache):
-            outputs = site_outputs(config, index)
-        refuse_clashes(outputs)
+        with ExitStack() as stack:
+            folders = stack.enter_context(FolderMaker(workers if not _may_patch(last) else 1))
+            reads = load_reads(config, taxonomy) if use_cache else {}
+            cached = dict(reads)
+            articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers,
+                                    meanwhile=get_ready)
+            from generator.images.plan import plan_images
+            from generator.index import article_places, build_index
+            from generator.routes import refuse_clashes, site_outputs
+            if use_cache and sum(cached.get(path) is not read for path, read in reads.items()) * UNSAVED_SHARE > len(reads):
+                save_reads(config, taxonomy, reads)
+            reads = cached = None  # the stories stay; what else each read kept goes (tens of MB at 100,000)
+            published = records[0]
+            articles = Overlay().apply(articles, read_editorial(config, diagnostics), diagnostics)  # the editors' hand
+            articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
+            # A site built whole is staged before the index, for `folders` to make its pages' folders meanwhile.
+            ahead = None if _may_patch(last) else stack.enter_context(StagedSite(target))
+            places = article_places(config, articles)
+            if ahead is not None:
+                folders.start(ahead, _likely_folders(articles, places, drafts))
+            index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
+                                published, places)
+            with _search_words_kept(config, taxonomy, use_cache):
+                outputs = site_outputs(config, index)
+            refuse_clashes(outputs)
 
-        renderer = renderers[0]
-        renderer.use(index)
-        digests = _digests(config, taxonomy, drafts, index, outputs) if use_cache else {}
-        keep = last.reusable_outputs if last is not None else {}
-        write = not (strict and diagnostics.items)
-        pages = load_page_store(config) if use_cache else None  # files made before, by their inputs
-        updated = []  # the site's record with what this build publishes, made while the workers render
+            renderer = renderers[0]
+            renderer.use(index)
+            digests = _digests(config, taxonomy, drafts, index, outputs) if use_cache else {}
+            keep = last.reusable_outputs if last is not None else {}
+            write = not (strict and diagnostics.items)
+            pages = load_page_store(config) if use_cache else None  # files made before, by their inputs
+            updated = []  # the site's record with what this build publishes, made while the workers render
 
-        def update_record() -> None:
-            if write and not drafts:
-                updated.append(record_after(published, index))
+            def update_record() -> None:
+                if write and not drafts:
+                    updated.append(record_after(published, index))
 
-        with PatchedSite(target) if _patchable(last, outputs, digests) else StagedSite(target) as site:
+            if ahead is not None:
+                ahead.made_ahead(folders.made())
+            folders.close()
+            site = ahead or stack.enter_context(PatchedSite(target) if _patchable(last, outputs, digests)
+                                                else StagedSite(target))
             if last is not None and last.same_static and digests == keep and None not in digests.values():
                 rendered: list[Output] = []  # every file in the folder is already what this build makes
             else:
@@ -254,12 +265,24 @@ def _write_outputs(outputs: list[Output], digests: dict, keep: dict, renderer: R
     return [output for output, rendered in zip(outputs, made, strict=True) if rendered]
 
 
+def _likely_folders(articles: list[Article], places: tuple[list[str], list[str]], drafts: bool) -> Iterable[str]:
+    """The folders of the articles' pages, unless another article or a published address holds a slug
+    (index.article_places)."""
+    return dict.fromkeys(folder + slug for article, folder, slug in zip(articles, *places)
+                         if article.kind == "article" and (drafts or not article.draft))
+
+
+def _may_patch(last: LastBuild | None) -> bool:
+    """Whether the folder could be patched in place (`_patchable` tells once the outputs are known)."""
+    return last is not None and bool(last.reusable_outputs) and last.same_static
+
+
 def _patchable(last: LastBuild | None, outputs: list[Output], digests: dict) -> bool:
     """Patch the folder in place only for a few changes (a tenth of the outputs at most) to a folder as
     the last build left it. A stylesheet or template change, or a new setting, reaches every page:
     patched file by file, a reader would meet new pages beside old ones (and new CSS under old HTML)
     for seconds, so such a site is built beside the old one and swapped in whole."""
-    if last is None or not last.reusable_outputs or not last.same_static:
+    if not _may_patch(last):
         return False
     kept = last.reusable_outputs
     changed = sum(digests.get(output.path) is None or digests[output.path] != kept.get(output.path) for output in outputs)
@@ -274,10 +297,7 @@ PATCH_FILES = 64  # on a small site a patch of everything takes milliseconds: pa
 
 def _publish(site: StagedSite | PatchedSite, static: list[StaticFile], outputs: list[Output]) -> None:
     """Put the new site in place: a staged one swapped in whole, a patched one file by file."""
-    if isinstance(site, PatchedSite):
-        site.commit(static, {output.path for output in outputs})
-    else:
-        site.commit(static)
+    site.commit(static, {output.path for output in outputs})
 
 
 def _digest(inputs, pickler_class=None) -> bytes | None:

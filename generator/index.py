@@ -325,9 +325,11 @@ def newest_first(articles) -> list[Article]:
 
 def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Topic, ...],
                 diagnostics: Diagnostics, drafts: bool = False, logos: tuple[OutletLogo, ...] = (),
-                published: Published = NOTHING_PUBLISHED) -> SiteIndex:
+                published: Published = NOTHING_PUBLISHED,
+                places: tuple[list[str], list[str]] | None = None) -> SiteIndex:
     """`published`, the site's record (published.py), wins over anything computed here: a story it
-    lists keeps its id, address and lead, and an outlet its slug."""
+    lists keeps its id, address and lead, and an outlet its slug. `places`: what
+    `article_places(config, articles)` gave, when the caller needed them first."""
     visible = newest_first(a for a in articles if drafts or not a.draft)
     topic_for = _topic_resolver(taxonomy, diagnostics)
     listed = [a for a in visible if a.kind == "article"]
@@ -335,7 +337,8 @@ def build_index(config: SiteConfig, articles: list[Article], taxonomy: tuple[Top
     held = {id(story.first): path for story in found
             if (path := published.path_of.get(story.key)) and _keeps_address(path, story)}
     folded = frozenset(id(m) for story in found for m in story.members if m is not story.first)
-    placed = _place_articles(config, listed, topic_for, diagnostics, published.addresses, held, folded)
+    made = dict(zip(map(id, articles), zip(*places), strict=True)) if places is not None else {}
+    placed = _place_articles(config, listed, topic_for, diagnostics, published.addresses, held, folded, made)
     entries, redirects, stories = _one_entry_per_story(placed, found, diagnostics)
     redirects = _moved_stories(entries, redirects, published)
     pages = _place_pages([a for a in visible if a.kind == "page"], diagnostics)
@@ -458,15 +461,17 @@ def _extra_topic(name: str, slug: str, order: int) -> Topic:
 
 
 def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable[str] = (),
-                    held: dict[int, str] | None = None, folded: frozenset[int] = frozenset()) -> tuple[Entry, ...]:
+                    held: dict[int, str] | None = None, folded: frozenset[int] = frozenset(),
+                    made: dict[int, tuple[str, str]] | None = None) -> tuple[Entry, ...]:
     """Give each article a path /YYYY/MM/<slug>/. A published address (`reserved`) is taken by no
     article but the one that `held` gives it to (id(article) -> path: its story's first copy); among
     the rest, the earliest article keeps a contested slug. A copy `folded` into another's story is never
-    listed (its address only redirects), so its slug moving aside is worth no warning."""
-    taken, held = {path.rstrip("/") for path in reserved}, held or {}  # as _unique_slug keeps them
+    listed (its address only redirects), so its slug moving aside is worth no warning. `made`: month
+    folders and slugs already made (id(article) -> both)."""
+    taken, held, made = {path.rstrip("/") for path in reserved}, held or {}, made or {}  # as _unique_slug keeps them
     paths: list[str] = []  # by position, not by key: articles sharing a key must not share a path
     for article in reversed(articles):  # oldest first: the earliest article keeps a contested slug
-        base, slug = _month_folder(article.date, config.tz), _slug(article)
+        base, slug = made.get(id(article)) or (_month_folder(article.date, config.tz), _slug(article))
         if id(article) in held:
             paths.append(held[id(article)])
             if paths[-1] != f"{base}{slug}/" and f"{base}{slug}" in taken:
@@ -483,6 +488,12 @@ def _place_articles(config, articles, topic_for, diagnostics, reserved: Iterable
         return combinations[article.topics]
 
     return tuple(Entry(article, path, topics_of(article)) for article, path in zip(articles, paths, strict=True))
+
+
+def article_places(config: SiteConfig, articles: list[Article]) -> tuple[list[str], list[str]]:
+    """Each article's month folder and slug, in the order given: its page's folder is both joined
+    (YYYY/MM/<slug>/) unless another article or a published address holds that slug."""
+    return [_month_folder(a.date, config.tz) for a in articles], [_slug(a) for a in articles]
 
 
 @lru_cache(maxsize=1 << 18)  # the dev server re-indexes on every save: a time-zone conversion is the dear part

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
+import multiprocessing
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
@@ -81,6 +83,7 @@ class StagedSite:
         self._staging, self._previous = str(self.staging), str(self.target)
         self._had_previous = os.path.isdir(self._previous)
         self._folders: set[str] = set()  # folders already made in staging (per process)
+        self._ahead: list[str] = []  # folders a FolderMaker made before the pages were known
         self._retired: threading.Thread | None = None
 
     def __enter__(self) -> "StagedSite":
@@ -114,6 +117,12 @@ class StagedSite:
             return False
         return True
 
+    def made_ahead(self, folders: list[str]) -> None:
+        """`folders` (site-relative, "2026/05/story"), made in staging by a FolderMaker: no page makes
+        them again, and `commit` removes those no page went in."""
+        self._ahead = folders
+        self._folders.update(os.path.join(self._staging, folder) for folder in folders)
+
     def _staged_path(self, relative: str) -> str:
         """Where `relative` goes in staging, its folder made. Runs once per page, so it works on
         strings: pathlib and `resolve()` cost more than the write itself."""
@@ -128,10 +137,16 @@ class StagedSite:
         if self.place(relative, data):
             self.written.append(relative)
 
-    def commit(self, static) -> list[str]:
-        """Add the static files (theme.StaticFile), swap the site in, and return the paths whose bytes changed."""
+    def commit(self, static, made: Iterable[str] = ()) -> list[str]:
+        """Add the static files (theme.StaticFile), swap the site in, and return the paths whose bytes
+        changed. `made`: the paths of the pages the build made, beside which no folder is left empty."""
         for file in static:
             self.add(file.path, file.source.read_bytes())
+        if self._ahead:
+            holding = {os.path.dirname(path) for path in made}
+            for folder in self._ahead:
+                if folder not in holding:
+                    _remove_empty_folders(os.path.join(self._staging, folder), self._staging)
         os.chmod(self.staging, 0o755)
         retired = _swap(self.staging, self.target)
         self.committed = True
@@ -139,6 +154,84 @@ class StagedSite:
             self._retired = threading.Thread(target=shutil.rmtree, args=(retired,), kwargs={"ignore_errors": True})
             self._retired.start()
         return self.written
+
+
+class FolderMaker:
+    """A child process that makes a staged site's folders while the build process works on: the second
+    core is idle while the index is built, and a new folder costs a disk about what a new file does.
+    Forked when the build starts, still small: forked from a process holding 10,000 stories, the two
+    copied every memory page either wrote to (0.3 to 0.9 s more CPU a build, medians of eight). Without
+    a second core it is not started and makes nothing."""
+
+    def __init__(self, workers: int):
+        self._pid: int | None = None
+        if workers < 2 or not hasattr(os, "fork"):
+            return
+        context = multiprocessing.get_context("fork")
+        self._stop = context.Event()
+        self._connection, theirs = context.Pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # pragma: no cover - runs in the child, which never returns
+            self._connection.close()
+            _make_folders(theirs, self._stop)
+        theirs.close()
+
+    def __enter__(self) -> "FolderMaker":
+        return self
+
+    def __exit__(self, *failure) -> None:
+        self.close()
+
+    def start(self, site: StagedSite, folders: Iterable[str]) -> None:
+        """Make these site-relative folders ("2026/05/story") in `site`'s staging folder, in this order."""
+        if self._pid is not None:
+            self._connection.send((site.staging, list(folders)))
+
+    def made(self) -> list[str]:
+        """Stop, and name the folders made so far (for StagedSite.made_ahead)."""
+        if self._pid is None:
+            return []
+        self._stop.set()
+        try:
+            return self._connection.recv()
+        except EOFError:
+            return []  # it failed: whatever it made is in staging, and each page makes its folder anyway
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pid is not None:
+            self._connection.close()
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except (ChildProcessError, ProcessLookupError):
+                pass
+            self._pid = None
+
+
+def _make_folders(connection, stop) -> None:
+    status = 0
+    try:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        except ValueError:
+            pass
+        staging, folders = connection.recv()
+        made = []
+        for n, folder in enumerate(folders):
+            if n % 64 == 0 and stop.is_set():
+                break
+            try:
+                _make_folder(os.path.join(staging, _plain_relative(folder)))
+            except (OSError, OutputError):
+                continue  # its page, if it has one, will say why
+            made.append(folder)
+        connection.send(made)
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
 
 
 class PatchedSite:

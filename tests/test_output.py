@@ -1,8 +1,11 @@
 """Atomic output: a failed build leaves the last good site; nothing is written outside the output folder."""
 
+import os
+import time
+
 import pytest
 
-from generator.output import OutputError, StagedSite, check_target, contained
+from generator.output import FolderMaker, OutputError, StagedSite, check_target, contained
 
 
 def write_site(files, static, target):
@@ -43,6 +46,23 @@ def test_leftovers_of_an_interrupted_build_are_cleared_next_time(tmp_path):
     (tmp_path / "output.old-123").mkdir()
     write_site({"index.html": b"x"}, [], tmp_path / "output")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_folders_made_ahead_take_the_pages_and_those_left_empty_are_not_published(tmp_path):
+    target = tmp_path / "output"
+    with StagedSite(target) as site, FolderMaker(2) as maker:
+        maker.start(site, ["2026/05/a", "2026/05/b", "2026/06/c"])
+        deadline = time.monotonic() + 10
+        while not (site.staging / "2026/06/c").is_dir():  # made in another process
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        site.made_ahead(maker.made())
+        site.add("2026/05/a/index.html", b"a")
+        site.commit([], {"2026/05/a/index.html"})
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "2026", "2026/05", "2026/05/a", "2026/05/a/index.html"]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the maker is gone
 
 
 @pytest.mark.parametrize("relative", ["../escape.html", "a/../../escape.html", "/etc/passwd", "."])

@@ -161,3 +161,16 @@ def test_a_retitled_storys_old_address_redirects_to_its_new_one_even_from_a_fres
     out = publish(config)
     for old in (VICTIM_PATH, moved):
         assert story_page(out, old).redirect == "/digest/2026/06/ai-triage-goes-live/", old
+
+
+def test_a_redated_story_keeps_its_page_and_leaves_no_empty_folder_where_it_would_be_now(config, monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)  # folders are made ahead on a second core
+    path = victim(config)
+    publish(config)
+    path.write_text(path.read_text().replace("2026-06-10T09:00:00Z", "2026-07-02T09:00:00Z"))
+    for leftover in ("out", ".cache"):  # a fresh checkout: the site is built whole
+        subprocess.run(["rm", "-rf", str(config.root / leftover)], check=True)
+    out = publish(config)
+    assert story_page(out, VICTIM_PATH).headline == "Hospital adopts AI triage for emergency rooms"
+    assert not (out / "2026/07/hospital-adopts-ai-triage-for-emergency-rooms").exists()
+    assert [folder for folder in out.rglob("*") if folder.is_dir() and not any(folder.iterdir())] == []
