@@ -119,6 +119,7 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
                 folders.start(ahead, _likely_folders(articles, places, drafts))
             index = build_index(config, articles, taxonomy, diagnostics, drafts, read_outlet_logos(config, diagnostics),
                                 published, places)
+            places = None
             with _search_words_kept(config, taxonomy, use_cache):
                 outputs = site_outputs(config, index)
             refuse_clashes(outputs)

@@ -147,6 +147,7 @@ class StagedSite:
             for folder in self._ahead:
                 if folder not in holding:
                     _remove_empty_folders(os.path.join(self._staging, folder), self._staging)
+        self._ahead, self._folders = [], set()  # 100,000 paths: the build's peak comes after this
         os.chmod(self.staging, 0o755)
         retired = _swap(self.staging, self.target)
         self.committed = True
