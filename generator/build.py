@@ -97,8 +97,9 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             renderers.append(Renderer(config, Urls(config.url, config.base_path), drafts,
                                       compiled_templates(config) if use_cache else None).loaded())
 
+        staged = not _may_patch(last)  # built whole beside the old site: its folders can be made ahead
         with ExitStack() as stack:
-            folders = stack.enter_context(FolderMaker(workers if not _may_patch(last) else 1))
+            folders = stack.enter_context(FolderMaker(workers if staged else 1))
             reads = load_reads(config, taxonomy) if use_cache else {}
             cached = dict(reads)
             articles = read_sources(config, taxonomy, diagnostics, progress_bar(show, "reading"), reads, workers=workers,
@@ -112,8 +113,8 @@ def build(config: SiteConfig, output: Path | None = None, drafts: bool = False, 
             published = records[0]
             articles = Overlay().apply(articles, read_editorial(config, diagnostics), diagnostics)  # the editors' hand
             articles = plan_images(config, articles, drafts)  # from the image store, within the byte budget
-            # A site built whole is staged before the index, for `folders` to make its pages' folders meanwhile.
-            ahead = None if _may_patch(last) else stack.enter_context(StagedSite(target))
+            # Staged before the index, for `folders` to make the pages' folders while it is built.
+            ahead = stack.enter_context(StagedSite(target)) if staged else None
             places = article_places(config, articles)
             if ahead is not None:
                 folders.start(ahead, _likely_folders(articles, places, drafts))
