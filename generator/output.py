@@ -14,13 +14,14 @@ import hashlib
 import multiprocessing
 import os
 import shutil
-import signal
 import stat
 import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Iterable, Mapping
+
+from generator.parallel import end_child, run_child
 
 
 def replace_file(path: Path, data: bytes, sync: bool = True) -> None:
@@ -174,7 +175,7 @@ class FolderMaker:
         self._pid = os.fork()
         if self._pid == 0:  # pragma: no cover - runs in the child, which never returns
             self._connection.close()
-            _make_folders(theirs, self._stop)
+            run_child(lambda: _make_folders(theirs, self._stop))
         theirs.close()
 
     def __enter__(self) -> "FolderMaker":
@@ -203,36 +204,22 @@ class FolderMaker:
     def close(self) -> None:
         if self._pid is not None:
             self._connection.close()
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
-            except (ChildProcessError, ProcessLookupError):
-                pass
+            end_child(self._pid, stop=True)
             self._pid = None
 
 
 def _make_folders(connection, stop) -> None:
-    status = 0
-    try:
+    staging, folders = connection.recv()
+    made = []
+    for n, folder in enumerate(folders):
+        if n % 64 == 0 and stop.is_set():
+            break
         try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-        except ValueError:
-            pass
-        staging, folders = connection.recv()
-        made = []
-        for n, folder in enumerate(folders):
-            if n % 64 == 0 and stop.is_set():
-                break
-            try:
-                _make_folder(os.path.join(staging, _plain_relative(folder)))
-            except (OSError, OutputError):
-                continue  # its page, if it has one, will say why
-            made.append(folder)
-        connection.send(made)
-    except BaseException:
-        status = 1
-    finally:
-        os._exit(status)
+            _make_folder(os.path.join(staging, _plain_relative(folder)))
+        except (OSError, OutputError):
+            continue  # its page, if it has one, will say why
+        made.append(folder)
+    connection.send(made)
 
 
 class PatchedSite:

@@ -18,7 +18,7 @@ import pickle
 import signal
 import threading
 from multiprocessing.connection import Connection, wait
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, NoReturn, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -104,19 +104,14 @@ def _shared(task, items: list, workers: int, meanwhile) -> Iterator:
     finally:
         for reader, pid in children.items():
             reader.close()
-            _end(pid, stop=not finished)
+            end_child(pid, stop=not finished)
         gc.unfreeze()
 
 
 def _child(task, items: list, chunks: list[range], claim: Callable[[], int | None], writer: Connection) -> None:
-    """Work on chunks until none is left, send each one's results, and leave without unwinding the
-    caller's stack: its `finally` blocks and exit handlers belong to the caller."""
-    status = 0
-    try:
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the child at once; the caller reports it
-        except ValueError:
-            pass  # forked from a thread other than the main one: Python keeps the caller's handler
+    """Work on chunks until none is left and send each one's results."""
+
+    def work() -> None:
         while (n := claim()) is not None:
             try:
                 message = pickle.dumps((n, [task(items[i]) for i in chunks[n]]), pickle.HIGHEST_PROTOCOL)
@@ -124,6 +119,21 @@ def _child(task, items: list, chunks: list[range], claim: Callable[[], int | Non
                 writer.send_bytes(_failure(n, error))
                 break
             writer.send_bytes(message)
+
+    run_child(work)
+
+
+def run_child(work: Callable[[], object]) -> NoReturn:
+    """The whole life of a forked child: `work`, then exit without unwinding the caller's stack, whose
+    `finally` blocks and exit handlers belong to the caller. Ctrl-C stops the child at once; the caller
+    reports it."""
+    status = 0
+    try:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        except ValueError:
+            pass  # forked from a thread other than the main one: Python keeps the caller's handler
+        work()
     except BaseException:
         status = 1
     finally:
@@ -160,7 +170,7 @@ def _take(message: bytes, done: dict[int, list]) -> None:
 
 def _closed(children: dict[Connection, int], reader: Connection) -> None:
     reader.close()
-    _end(children.pop(reader), stop=False)
+    end_child(children.pop(reader), stop=False)
 
 
 def _while_receiving(work: Callable[[], object], children: dict[Connection, int], done: dict[int, list]) -> None:
@@ -191,7 +201,7 @@ def _while_receiving(work: Callable[[], object], children: dict[Connection, int]
         _take(message, done)
 
 
-def _end(pid: int, stop: bool) -> None:
+def end_child(pid: int, stop: bool) -> None:
     """Reap a child; with `stop` (the caller failed or stopped early), kill it first."""
     try:
         if stop:
